@@ -1,0 +1,121 @@
+"""build(): the stages in order, from config and content to the written site."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+from .config import Config
+from .content import ArticleReader, Inventory, find_content
+from .errors import DigestError, Problem
+from .model import Article, Site, build_site
+from .pages import Plan, plan_pages
+from .render import Renderer, load_theme
+from .write import OutputWriter, WriteReport
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the command line may change for one build."""
+
+    drafts: bool = False
+    future: bool = False
+    skip_invalid: bool = False
+    clean: bool = False
+    jobs: int = 0
+    now: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the summary line and for callers such as serve."""
+
+    pages: int
+    written: int
+    unchanged: int
+    removed: int
+    seconds: float
+    warnings: tuple[Problem, ...] = ()
+    next_due: dt.datetime | None = None
+    articles: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def read_articles(config: Config, inventory: Inventory) -> tuple[list[Article], list[Problem]]:
+    """Read every article file; collect every problem instead of stopping at the first."""
+    reader = ArticleReader(config)
+    siblings = frozenset(asset.rel_path for asset in inventory.assets)
+    articles: list[Article] = []
+    problems: list[Problem] = list(inventory.problems)
+    for source in inventory.sources:
+        article, found = reader.read(source, siblings)
+        problems += found
+        if article is not None:
+            articles.append(article)
+    return articles, problems
+
+
+def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
+    """Raise on errors (strict), or turn them into warnings (--skip-invalid)."""
+    errors = [p for p in problems if not p.warning]
+    if errors and not skip_invalid:
+        raise DigestError(errors)
+    return tuple(p if p.warning else dataclasses.replace(p, warning=True) for p in problems)
+
+
+def model_site(config: Config, articles: list[Article], options: BuildOptions,
+               now: dt.datetime) -> tuple[Site, list[Problem]]:
+    """Build the model; with --skip-invalid, articles whose URL is taken are left out."""
+    site, problems = build_site(config, articles, drafts=options.drafts, future=options.future,
+                                now=now)
+    if problems and options.skip_invalid:
+        losers = {p.path for p in problems}
+        site, _ = build_site(config, [a for a in articles if a.source not in losers],
+                             drafts=options.drafts, future=options.future, now=now)
+    return site, problems
+
+
+def next_due(articles: list[Article], options: BuildOptions, now: dt.datetime
+             ) -> dt.datetime | None:
+    """When the next article dated in the future goes live (a scheduled build publishes it)."""
+    if options.future:
+        return None
+    due = [a.date for a in articles if a.date > now and (options.drafts or not a.draft)]
+    return min(due, default=None)
+
+
+def write_site(config: Config, plan: Plan, renderer: Renderer, clean: bool) -> WriteReport:
+    """Render every page into the staging area, then swap the whole site in."""
+    writer = OutputWriter(config.output_path, config.cache_path, clean=clean)
+    try:
+        for page in plan.pages:
+            writer.add(page.path, renderer.render(page))
+        for path, data in plan.files:
+            writer.add(path, data)
+        for copy in plan.copies:
+            writer.copy(copy.path, copy.source)
+        return writer.commit()
+    finally:
+        writer.discard()
+
+
+def build(config: Config, options: BuildOptions | None = None) -> BuildReport:
+    """Build the whole site; raise DigestError (output untouched) when input is bad."""
+    options = options or BuildOptions()
+    started = time.perf_counter()
+    now = options.now or dt.datetime.now(dt.UTC)
+    inventory = find_content(config)
+    articles, problems = read_articles(config, inventory)
+    site, model_problems = model_site(config, articles, options, now)
+    warnings = settle(problems + model_problems, options.skip_invalid)
+    theme = load_theme(config)
+    plan = plan_pages(config, site, inventory.assets, theme.static)
+    renderer = Renderer(config, theme, plan.site)
+    report = write_site(config, plan, renderer, options.clean)
+    return BuildReport(
+        pages=sum(1 for p in plan.pages if p.html), written=report.written,
+        unchanged=report.unchanged, removed=report.removed,
+        seconds=time.perf_counter() - started, warnings=warnings,
+        next_due=next_due(articles, options, now), articles=len(site.entries))

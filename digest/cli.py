@@ -1,0 +1,108 @@
+"""The `digest` command: composes the stages and prints user errors without tracebacks."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .build import BuildOptions, BuildReport, build
+from .config import Config, load_config
+from .errors import DigestError, Problem
+
+
+def report_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    for item in problems:
+        click.echo(str(item), err=True)
+
+
+def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print DigestError as 'path:line:col: error: …' lines and exit with status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DigestError as exc:
+            report_problems(exc.problems)
+            errors = sum(1 for p in exc.problems if not p.warning)
+            click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.",
+                       err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def config_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--config", "config_path", default="config.yaml", show_default=True,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="The site's config.yaml.")(command)
+
+
+def open_config(config_path: Path, output: Path | None = None,
+                base_url: str | None = None) -> Config:
+    overrides: dict[str, Any] = {}
+    if output is not None:
+        overrides["output_dir"] = str(output.absolute())
+    if base_url:
+        overrides["base_url"] = base_url
+    return load_config(config_path.absolute(), overrides)
+
+
+def summary(report: BuildReport) -> str:
+    return (f"{report.pages} pages, {report.articles} articles: {report.written} files "
+            f"written, {report.unchanged} unchanged, {report.removed} removed in "
+            f"{report.seconds:.2f} s")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digest")
+def main() -> None:
+    """digest: a static site generator for news digests."""
+
+
+@main.command("build")
+@config_option
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the site here instead of output_dir.")
+@click.option("--drafts", is_flag=True, help="Include articles marked draft.")
+@click.option("--future", is_flag=True, help="Include articles dated in the future.")
+@click.option("--base-url", help="Publish under this URL instead of base_url.")
+@click.option("--clean", is_flag=True,
+              help="Rewrite every file and remove everything else in the output folder.")
+@click.option("--jobs", type=click.IntRange(min=0), default=0,
+              help="Worker processes (0: one per core).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Build the valid articles, report the invalid ones as warnings.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Say more about what is done.")
+@user_errors
+def build_command(config_path: Path, output: Path | None, drafts: bool, future: bool,
+                  base_url: str | None, clean: bool, jobs: int, skip_invalid: bool,
+                  quiet: bool, verbose: bool) -> None:
+    """Build the site into the output folder."""
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose exclude each other")
+    config = open_config(config_path, output, base_url)
+    options = BuildOptions(drafts=drafts, future=future, clean=clean, jobs=jobs,
+                           skip_invalid=skip_invalid or config.on_error == "skip")
+    report = build(config, options)
+    report_problems(report.warnings)
+    if not quiet:
+        click.echo(summary(report))
+        if report.next_due:
+            click.echo(f"next scheduled article: {report.next_due.isoformat()} "
+                       "(a build after then publishes it)")
+
+
+def run() -> None:
+    """Entry point that keeps Ctrl-C quiet."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

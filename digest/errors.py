@@ -1,0 +1,42 @@
+"""The one family of errors a user can cause, each with a position in a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one input file: an error, or a warning when `warning` is set."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        kind = "warning" if self.warning else "error"
+        where = self.path
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        return f"{where}: {kind}: {self.message}"
+
+
+class DigestError(Exception):
+    """A user error: bad content, config or theme. Printed without a traceback."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def problem(path: str | Path, message: str, line: int = 0, column: int = 0) -> Problem:
+    """Make an error problem from a path and a 1-based position (0 when unknown)."""
+    return Problem(str(path), line, column, message)
+
+
+def warning(path: str | Path, message: str, line: int = 0, column: int = 0) -> Problem:
+    """Make a warning: the build goes on, the user is told."""
+    return Problem(str(path), line, column, message, warning=True)

@@ -1,0 +1,102 @@
+"""Front matter values into typed article fields, each problem at its key's line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from .schema import show
+
+LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+class FieldError(Exception):
+    """A front matter value that does not fit; the reader adds the position."""
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise FieldError(f"expected text, got {show(value)}")
+    return str(value).strip()
+
+
+def as_text_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if not isinstance(value, list):
+        raise FieldError(f"expected a list of text such as [EU, Ukraine], got {show(value)}")
+    items = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise FieldError(f"expected a list of text, but one item is {show(item)}")
+        if str(item).strip():
+            items.append(str(item).strip())
+    return tuple(items)
+
+
+def as_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(f"expected true or false, got {show(value)}")
+    return value
+
+
+def as_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime:
+    """A YAML date, datetime or ISO 8601 text; naive values are in the site timezone."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise FieldError("expected a date as YYYY-MM-DD or ISO 8601 such as "
+                             f"2025-06-03T14:20:00+02:00, got {show(value)}") from None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=tz)
+    raise FieldError(f"expected a date as YYYY-MM-DD or ISO 8601, got {show(value)}")
+
+
+def as_url(value: Any) -> str:
+    text = as_text(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise FieldError(f"expected an http(s) URL, got {show(value)}")
+    return text
+
+
+def as_lang(value: Any) -> str:
+    text = as_text(value)
+    if not LANG_TAG.match(text):
+        raise FieldError(f"expected a language tag such as de or en-GB, got {show(value)}")
+    return text
+
+
+def as_image(value: Any) -> str:
+    text = as_text(value)
+    parts = urlsplit(text)
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        raise FieldError(f"expected a file name next to the article or an http(s) URL, "
+                         f"got {show(value)}")
+    return text
+
+
+Converter = Callable[[Any], Any]
+KNOWN_FIELDS: dict[str, Converter] = {
+    "title": as_text,
+    "summary": as_text,
+    "slug": as_text,
+    "topic": as_text,
+    "topics": as_text_list,
+    "tags": as_text_list,
+    "author": as_text_list,
+    "authors": as_text_list,
+    "draft": as_bool,
+    "image": as_image,
+    "image_alt": as_text,
+    "source": as_text,
+    "source_url": as_url,
+    "lang": as_lang,
+}
+DATE_FIELDS = ("date", "updated")

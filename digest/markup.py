@@ -1,0 +1,193 @@
+"""Article bodies to HTML: Markdown or plain agency text, typographic quotes, sanitizing.
+
+Pure: text in, HTML out. One `Markup` object is reused for many articles because building a
+Python-Markdown instance costs more than converting a short article.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import markdown
+import nh3
+
+from .config import MarkdownSettings
+from .slugs import slugify
+
+SAFE_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
+    "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
+    "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "time", "tr", "u", "ul", "var", "wbr", "section", "aside",
+}
+SAFE_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href", "rel", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "time": {"datetime"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "abbr": {"title"},
+}
+SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+
+QUOTES = {"de": ("„", "“", "‚", "‘"), "en": ("“", "”", "‘", "’")}
+OPENING_CONTEXT = set(" \t\n\r([{-–—/\u00a0„“‚‘«»") | {""}
+TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+RAW_TAGS = re.compile(r"<(/?)(code|pre|kbd|samp|script|style)\b", re.I)
+FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+TAGS = re.compile(r"<[^>]+>")
+BARE_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'“”‘’]")
+ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+SENTENCE_END = re.compile(r"(?<=[^\s.!?]{3}[.!?…])[“”\"»]?\s+(?=[„\"»«(A-ZÄÖÜ0-9])")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A body as HTML, with what listings and feeds need from it."""
+
+    html: str
+    first_paragraph: str
+    words: int
+
+
+def smarten(html_text: str, lang: str) -> str:
+    """Typographic quotes, dashes and ellipses in text nodes only, in the site's language.
+
+    Done here instead of with the smarty extension: it is a single pass over the HTML and
+    knows German „…“ and ‚…‘ quotes.
+    """
+    open_double, close_double, open_single, close_single = QUOTES.get(lang, QUOTES["en"])
+    apostrophe = "’"
+    out: list[str] = []
+    previous = ""
+    raw_depth = 0
+    single_open = False
+    for part in TAG_OR_TEXT.split(html_text):
+        if not part:
+            continue
+        if part.startswith("<"):
+            match = RAW_TAGS.match(part)
+            if match:
+                raw_depth = max(0, raw_depth + (-1 if match.group(1) else 1))
+            elif part[1:3].lower() in ("br", "p>", "li", "/p", "td", "th", "h1", "h2", "h3"):
+                previous = ""
+            out.append(part)
+            continue
+        if raw_depth:
+            out.append(part)
+            previous = part[-1]
+            continue
+        part = part.replace("---", "—").replace("--", "–").replace("...", "…")
+        chars = list(part)
+        for i, char in enumerate(chars):
+            if char == '"':
+                chars[i] = open_double if previous in OPENING_CONTEXT else close_double
+            elif char == "'":
+                following = chars[i + 1] if i + 1 < len(chars) else ""
+                if previous.isalnum() and following.isalnum():
+                    chars[i] = apostrophe
+                elif previous in OPENING_CONTEXT:
+                    chars[i] = open_single
+                    single_open = True
+                elif single_open:
+                    chars[i] = close_single
+                    single_open = False
+                else:
+                    chars[i] = apostrophe
+            previous = chars[i]
+        out.append("".join(chars))
+    return "".join(out)
+
+
+def sanitize(html_text: str) -> str:
+    """Remove scripts, event handlers and unsafe URLs from HTML."""
+    return nh3.clean(html_text, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES,
+                     url_schemes=SAFE_SCHEMES, link_rel=None, strip_comments=True)
+
+
+def plain_text(html_text: str) -> str:
+    """The visible text of an HTML fragment, whitespace folded."""
+    return " ".join(html.unescape(TAGS.sub("", html_text.replace("<br", " <br"))).split())
+
+
+def shorten(text: str, limit: int = 240) -> str:
+    """Cut text at a sentence boundary within `limit` characters, else at a word, with '…'."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in SENTENCE_END.split(text):
+        candidate = f"{kept} {sentence}".strip()
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    if kept:
+        return kept
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:–—-")
+    return cut + " …"
+
+
+def linkify_escaped(text: str) -> str:
+    """Escape plain text, turning bare http(s) URLs into links."""
+    out, last = [], 0
+    for match in BARE_URL.finditer(text):
+        url = match.group(0)
+        out.append(html.escape(text[last:match.start()], quote=False))
+        out.append(f'<a href="{html.escape(url)}">{html.escape(url, quote=False)}</a>')
+        last = match.end()
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
+
+
+def text_to_html(body: str) -> str:
+    """Agency copy: blank lines separate paragraphs; nothing is markup, URLs become links."""
+    paragraphs = re.split(r"\n[ \t]*\n", body.strip())
+    return "\n".join(f"<p>{linkify_escaped(' '.join(p.split()))}</p>"
+                     for p in paragraphs if p.strip())
+
+
+def title_from_markdown(body: str) -> tuple[str | None, str]:
+    """The first heading as the title; a leading level-1 heading is taken out of the body."""
+    match = ATX_HEADING.search(body)
+    if not match:
+        return None, body
+    title = match.group(2).strip()
+    if match.group(1) == "#" and not body[:match.start()].strip():
+        return title, body[match.end():].lstrip("\n")
+    return title, body
+
+
+class Markup:
+    """Converts article bodies with one reusable Markdown instance."""
+
+    def __init__(self, settings: MarkdownSettings, lang: str, allow_raw_html: bool):
+        configs = {name: dict(options) for name, options in settings.extension_configs.items()}
+        if "toc" in settings.extensions:
+            configs.setdefault("toc", {}).setdefault("slugify", lambda text, sep: slugify(text))
+        self.markdown = markdown.Markdown(extensions=list(settings.extensions),
+                                          extension_configs=configs, output_format="html")
+        self.typographer = settings.typographer
+        self.lang = lang
+        self.allow_raw_html = allow_raw_html
+
+    def render(self, body: str, kind: str) -> Rendered:
+        """Convert one body ('md' or 'txt') to safe HTML."""
+        if kind == "txt":
+            body_html = text_to_html(body)
+        else:
+            body_html = self.markdown.reset().convert(body)
+            if not self.allow_raw_html:
+                body_html = sanitize(body_html)
+        if self.typographer:
+            body_html = smarten(body_html, self.lang)
+        match = FIRST_PARAGRAPH.search(body_html)
+        first = plain_text(match.group(1)) if match else ""
+        return Rendered(body_html, first, len(plain_text(body_html).split()))

@@ -1,0 +1,175 @@
+"""Stage 5: write only changed files, atomically, and remove only what the build owned.
+
+Pages are staged first; nothing in the output folder changes until `commit`. Each file is then
+moved into place with a rename, so a reader (or a crash) never sees half a page. A manifest
+of owned files, with their hashes, lets a rebuild skip unchanged files without reading them
+and remove files the site no longer has, never a file the build did not write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import DigestError, problem
+
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: int
+    unchanged: int
+    removed: int
+
+
+def safe_relative(rel: str) -> str:
+    """Refuse a path that is absolute or climbs out: the output folder is a hard boundary."""
+    path = PurePosixPath(rel)
+    if (not rel or path.is_absolute() or "\\" in rel or ".." in path.parts
+            or any(":" in part for part in path.parts)):
+        raise DigestError(problem(rel, "refusing to write outside the output folder"))
+    return path.as_posix()
+
+
+class OutputWriter:
+    """Stages the new site beside the old one, then swaps it in file by file."""
+
+    def __init__(self, output: Path, state_dir: Path, clean: bool = False):
+        self.output = output
+        self.clean = clean
+        key = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
+        self.manifest_path = state_dir / f"manifest-{key}.json"
+        self.staging = Path(tempfile.mkdtemp(prefix="staging-", dir=self.ensure(state_dir)))
+        self.old = {} if clean else self.load_manifest()
+        self.new: dict[str, list] = {}
+        self.staged: dict[str, Path] = {}
+        self.unchanged = 0
+
+    @staticmethod
+    def ensure(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def load_manifest(self) -> dict[str, list]:
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            if data.get("version") == MANIFEST_VERSION:
+                return data["files"]
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+        return {}
+
+    def target(self, rel: str) -> Path:
+        target = self.output / safe_relative(rel)
+        root = self.output.resolve()
+        if not target.resolve().is_relative_to(root):
+            raise DigestError(problem(rel, "refusing to write outside the output folder"))
+        return target
+
+    def is_current(self, rel: str, digest: str, data: bytes | None, source: Path | None) -> bool:
+        """True when the file on disk already holds these bytes."""
+        target = self.target(rel)
+        try:
+            stat = target.stat()
+        except OSError:
+            return False
+        known = self.old.get(rel)
+        if self.clean:
+            return False
+        if known and known[0] == digest and known[1] == stat.st_size and \
+                known[2] == stat.st_mtime_ns:
+            self.new[rel] = known
+            return True
+        size = len(data) if data is not None else source.stat().st_size if source else -1
+        if stat.st_size != size:
+            return False
+        current = hashlib.sha1(target.read_bytes()).hexdigest()
+        if current == digest:
+            self.new[rel] = [digest, stat.st_size, stat.st_mtime_ns]
+            return True
+        return False
+
+    def add(self, rel: str, data: bytes) -> None:
+        """Stage one file's bytes, unless the output already has exactly them."""
+        digest = hashlib.sha1(data).hexdigest()
+        if self.is_current(rel, digest, data, None):
+            self.unchanged += 1
+            return
+        staged = self.staging / f"{len(self.staged)}"
+        staged.write_bytes(data)
+        self.staged[rel] = staged
+        self.new[rel] = [digest, len(data), 0]
+
+    def copy(self, rel: str, source: Path) -> None:
+        """Stage a copy of a file (theme asset, image), unless the output already has it."""
+        data = source.read_bytes()
+        self.add(rel, data)
+
+    def commit(self) -> WriteReport:
+        """Move every staged file into place, remove files the site no longer owns."""
+        try:
+            for rel, staged in self.staged.items():
+                target = self.target(rel)
+                if target.is_dir() and not target.is_symlink():
+                    raise DigestError(problem(rel, "a folder stands where the site needs a "
+                                              "file; remove it from the output folder"))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                move(staged, target)
+                stat = target.stat()
+                self.new[rel][2] = stat.st_mtime_ns
+            removed = 0
+            owned = set(self.old)
+            if self.clean and self.output.is_dir():
+                owned = {p.relative_to(self.output).as_posix() for p in self.output.rglob("*")
+                         if p.is_file() or p.is_symlink()}
+            for rel in sorted(owned - set(self.new), reverse=True):
+                target = self.output / rel
+                with contextlib.suppress(FileNotFoundError):
+                    if target.is_file() or target.is_symlink():
+                        target.unlink()
+                        removed += 1
+                prune_empty(target.parent, self.output)
+            self.save_manifest()
+        finally:
+            self.discard()
+        return WriteReport(len(self.staged), self.unchanged, removed)
+
+    def save_manifest(self) -> None:
+        text = json.dumps({"version": MANIFEST_VERSION, "files": self.new}, sort_keys=True)
+        temporary = self.manifest_path.with_suffix(".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, self.manifest_path)
+
+    def discard(self) -> None:
+        """Drop the staged files: the output folder stays as it was."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def move(staged: Path, target: Path) -> None:
+    """Rename into place; across file systems, copy beside the target first, then rename."""
+    try:
+        os.replace(staged, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        temporary = target.with_name(f".{target.name}.digest-tmp")
+        shutil.copyfile(staged, temporary)
+        os.replace(temporary, target)
+
+
+def prune_empty(folder: Path, stop: Path) -> None:
+    """Remove folders left empty by removed files, up to the output folder itself."""
+    while folder != stop and folder.is_relative_to(stop):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
