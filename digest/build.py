@@ -7,12 +7,14 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
+from .cache import ArticleCache, page_fingerprint, site_salt
 from .config import Config
-from .content import ArticleReader, Inventory, find_content
+from .content import find_content, read_articles
 from .errors import DigestError, Problem
 from .model import Article, Site, build_site
-from .pages import Plan, plan_pages
-from .render import Renderer, load_theme
+from .pages import Page, Plan, plan_pages
+from .render import Renderer, Theme, load_theme
+from .workers import run_parallel
 from .write import OutputWriter, WriteReport
 
 
@@ -41,20 +43,6 @@ class BuildReport:
     next_due: dt.datetime | None = None
     articles: int = 0
     extra: dict = field(default_factory=dict)
-
-
-def read_articles(config: Config, inventory: Inventory) -> tuple[list[Article], list[Problem]]:
-    """Read every article file; collect every problem instead of stopping at the first."""
-    reader = ArticleReader(config)
-    siblings = frozenset(asset.rel_path for asset in inventory.assets)
-    articles: list[Article] = []
-    problems: list[Problem] = list(inventory.problems)
-    for source in inventory.sources:
-        article, found = reader.read(source, siblings)
-        problems += found
-        if article is not None:
-            articles.append(article)
-    return articles, problems
 
 
 def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
@@ -86,12 +74,27 @@ def next_due(articles: list[Article], options: BuildOptions, now: dt.datetime
     return min(due, default=None)
 
 
-def write_site(config: Config, plan: Plan, renderer: Renderer, clean: bool) -> WriteReport:
-    """Render every page into the staging area, then swap the whole site in."""
+def render_job(renderer: Renderer, page: Page) -> bytes:
+    return renderer.render(page)
+
+
+def write_site(config: Config, plan: Plan, theme: Theme, jobs: int, clean: bool) -> WriteReport:
+    """Render what changed into the staging area, then swap the new files in.
+
+    A page whose inputs hash to the fingerprint it was last written with is not rendered.
+    """
+    salt = site_salt(config, theme.fingerprint(), plan.site)
     writer = OutputWriter(config.output_path, config.cache_path, clean=clean)
     try:
+        todo: list[tuple[Page, str]] = []
         for page in plan.pages:
-            writer.add(page.path, renderer.render(page))
+            fingerprint = page_fingerprint(salt, page.path, page.template, page.context)
+            if not writer.unchanged_since(page.path, fingerprint):
+                todo.append((page, fingerprint))
+        rendered = run_parallel(render_job, [page for page, _ in todo], jobs,
+                                setup=lambda: Renderer(config, theme, plan.site))
+        for (page, fingerprint), data in zip(todo, rendered, strict=True):
+            writer.add(page.path, data, fingerprint)
         for path, data in plan.files:
             writer.add(path, data)
         for copy in plan.copies:
@@ -107,13 +110,14 @@ def build(config: Config, options: BuildOptions | None = None) -> BuildReport:
     started = time.perf_counter()
     now = options.now or dt.datetime.now(dt.UTC)
     inventory = find_content(config)
-    articles, problems = read_articles(config, inventory)
+    cache = ArticleCache(config.cache_path, config)
+    articles, problems = read_articles(config, inventory, cache, options.jobs)
     site, model_problems = model_site(config, articles, options, now)
     warnings = settle(problems + model_problems, options.skip_invalid)
     theme = load_theme(config)
     plan = plan_pages(config, site, inventory.assets, theme.static)
-    renderer = Renderer(config, theme, plan.site)
-    report = write_site(config, plan, renderer, options.clean)
+    report = write_site(config, plan, theme, options.jobs, options.clean)
+    cache.save()
     return BuildReport(
         pages=sum(1 for p in plan.pages if p.html), written=report.written,
         unchanged=report.unchanged, removed=report.removed,

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .cache import ArticleCache
 from .config import Config
 from .errors import Problem, problem, warning
 from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime
 from .markup import Markup, shorten, title_from_markdown
 from .model import Article
 from .slugs import slugify
+from .workers import run_parallel
 from .yamltext import YamlSyntaxError, key_position, load_yaml
 
 ARTICLE_SUFFIXES = {".md": "md", ".markdown": "md", ".txt": "txt"}
@@ -148,6 +150,24 @@ def is_date_only(value: Any) -> bool:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
+def read_source(source: SourceFile, max_size: int
+                ) -> tuple[bytes | None, float, list[Problem]]:
+    """The bytes of an article file, or None with a warning for files that are not articles."""
+    try:
+        stat = source.path.stat()
+        if stat.st_size > max_size:
+            return None, 0.0, [warning(source.display, f"skipped: {stat.st_size:,} bytes is "
+                                       f"more than max_file_size ({max_size:,})")]
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return None, 0.0, [problem(source.display, f"cannot be read: {exc.strerror}")]
+    if b"\0" in data:
+        return None, 0.0, [warning(source.display, "skipped: a binary file, not text")]
+    if not data.strip():
+        return None, 0.0, [warning(source.display, "skipped: the file is empty")]
+    return data, stat.st_mtime, []
+
+
 class ArticleReader:
     """Reads article files into Articles; holds the reusable Markdown converter."""
 
@@ -159,18 +179,14 @@ class ArticleReader:
     def read(self, source: SourceFile, siblings: frozenset[str] = frozenset()
              ) -> tuple[Article | None, list[Problem]]:
         """Read one file; return the article, or None and the reasons."""
-        try:
-            data = source.path.read_bytes()
-            mtime = source.path.stat().st_mtime
-        except OSError as exc:
-            return None, [problem(source.display, f"cannot be read: {exc.strerror}")]
-        if len(data) > self.config.max_file_size:
-            return None, [warning(source.display, f"skipped: {len(data):,} bytes is more than "
-                                  f"max_file_size ({self.config.max_file_size:,})")]
-        if b"\0" in data:
-            return None, [warning(source.display, "skipped: a binary file, not text")]
-        if not data.strip():
-            return None, [warning(source.display, "skipped: the file is empty")]
+        data, mtime, problems = read_source(source, self.config.max_file_size)
+        if data is None:
+            return None, problems
+        return self.from_bytes(source, data, mtime, siblings)
+
+    def from_bytes(self, source: SourceFile, data: bytes, mtime: float,
+                   siblings: frozenset[str] = frozenset()) -> tuple[Article | None, list[Problem]]:
+        """Decode and parse the bytes of one article file."""
         text, bad = decode(data, source.display)
         if bad or text is None:
             return None, [bad] if bad else []
@@ -305,3 +321,55 @@ class ArticleReader:
         if len(parts) > 1 and not YEAR.match(parts[0]):
             return (parts[0],), True
         return (self.config.default_topic,), True
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    """One article file whose bytes are known but not yet parsed."""
+
+    source: SourceFile
+    data: bytes
+    mtime: float
+    siblings: frozenset[str]
+    key: str
+
+
+def parse_job(reader: ArticleReader, job: ReadJob) -> tuple[Article | None, list[Problem]]:
+    return reader.from_bytes(job.source, job.data, job.mtime, job.siblings)
+
+
+def read_articles(config: Config, inventory: Inventory, cache: ArticleCache, jobs: int = 0
+                  ) -> tuple[list[Article], list[Problem]]:
+    """Read every article file, parsing only what the cache has not seen; collect problems."""
+    siblings = frozenset(asset.rel_path for asset in inventory.assets)
+    folder_files: dict[str, list[str]] = {}
+    for asset in inventory.assets:
+        folder_files.setdefault(asset.rel_path.rpartition("/")[0], []).append(asset.rel_path)
+    results: list[tuple[Article | None, list[Problem]] | None] = []
+    todo: list[tuple[int, ReadJob]] = []
+    problems: list[Problem] = list(inventory.problems)
+    for source in inventory.sources:
+        data, mtime, found = read_source(source, config.max_file_size)
+        if data is None:
+            problems += found
+            continue
+        folder = source.rel_path.rpartition("/")[0]
+        key = cache.key(source.rel_path, data, "\n".join(folder_files.get(folder, ())))
+        hit = cache.get(key)
+        if hit is not None and (hit[0] is None or not hit[0].date_from_mtime or hit[2] == mtime):
+            results.append((hit[0], hit[1]))
+            continue
+        todo.append((len(results), ReadJob(source, data, mtime, siblings, key)))
+        results.append(None)
+    parsed = run_parallel(parse_job, [job for _, job in todo], jobs,
+                          setup=lambda: ArticleReader(config))
+    for (index, job), outcome in zip(todo, parsed, strict=True):
+        results[index] = outcome
+        cache.put(job.key, (outcome[0], outcome[1], job.mtime))
+    articles = []
+    for outcome in results:
+        if outcome is not None:
+            if outcome[0] is not None:
+                articles.append(outcome[0])
+            problems += outcome[1]
+    return articles, problems

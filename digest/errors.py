@@ -31,6 +31,10 @@ class DigestError(Exception):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[DigestError], tuple[list[Problem]]]:
+        """Keep the problems when the error crosses from a worker process."""
+        return (DigestError, (self.problems,))
+
 
 def problem(path: str | Path, message: str, line: int = 0, column: int = 0) -> Problem:
     """Make an error problem from a path and a 1-based position (0 when unknown)."""

@@ -41,6 +41,8 @@ SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 QUOTES = {"de": ("„", "“", "‚", "‘"), "en": ("“", "”", "‘", "’")}
 OPENING_CONTEXT = set(" \t\n\r([{-–—/\u00a0„“‚‘«»") | {""}
 TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+QUOTE_CHARS = re.compile("[\"']")
+BLOCK_START = re.compile(r"</?(?:p|li|br|td|th|h[1-6]|blockquote|dd|dt)\b", re.I)
 RAW_TAGS = re.compile(r"<(/?)(code|pre|kbd|samp|script|style)\b", re.I)
 FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAGS = re.compile(r"<[^>]+>")
@@ -61,49 +63,50 @@ class Rendered:
 def smarten(html_text: str, lang: str) -> str:
     """Typographic quotes, dashes and ellipses in text nodes only, in the site's language.
 
-    Done here instead of with the smarty extension: it is a single pass over the HTML and
-    knows German „…“ and ‚…‘ quotes.
+    Done here instead of with the smarty extension: it is a single pass over the HTML that
+    only stops at quote characters, and it knows German „…“ and ‚…‘ quotes.
     """
     open_double, close_double, open_single, close_single = QUOTES.get(lang, QUOTES["en"])
-    apostrophe = "’"
     out: list[str] = []
     previous = ""
     raw_depth = 0
     single_open = False
+
+    def quote(match: re.Match[str]) -> str:
+        nonlocal single_open
+        text, at = match.string, match.start()
+        before = text[at - 1] if at else previous
+        if match.group() == '"':
+            return open_double if before in OPENING_CONTEXT else close_double
+        after = text[at + 1:at + 2]
+        if before.isalnum() and after.isalnum():
+            return "’"
+        if before in OPENING_CONTEXT:
+            single_open = True
+            return open_single
+        if single_open:
+            single_open = False
+            return close_single
+        return "’"
+
     for part in TAG_OR_TEXT.split(html_text):
         if not part:
             continue
-        if part.startswith("<"):
+        if part[0] == "<":
             match = RAW_TAGS.match(part)
             if match:
                 raw_depth = max(0, raw_depth + (-1 if match.group(1) else 1))
-            elif part[1:3].lower() in ("br", "p>", "li", "/p", "td", "th", "h1", "h2", "h3"):
+            elif BLOCK_START.match(part):
                 previous = ""
             out.append(part)
             continue
-        if raw_depth:
-            out.append(part)
-            previous = part[-1]
-            continue
-        part = part.replace("---", "—").replace("--", "–").replace("...", "…")
-        chars = list(part)
-        for i, char in enumerate(chars):
-            if char == '"':
-                chars[i] = open_double if previous in OPENING_CONTEXT else close_double
-            elif char == "'":
-                following = chars[i + 1] if i + 1 < len(chars) else ""
-                if previous.isalnum() and following.isalnum():
-                    chars[i] = apostrophe
-                elif previous in OPENING_CONTEXT:
-                    chars[i] = open_single
-                    single_open = True
-                elif single_open:
-                    chars[i] = close_single
-                    single_open = False
-                else:
-                    chars[i] = apostrophe
-            previous = chars[i]
-        out.append("".join(chars))
+        if not raw_depth:
+            if "--" in part or "..." in part:
+                part = part.replace("---", "—").replace("--", "–").replace("...", "…")
+            if '"' in part or "'" in part:
+                part = QUOTE_CHARS.sub(quote, part)
+        out.append(part)
+        previous = part[-1]
     return "".join(out)
 
 

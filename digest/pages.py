@@ -170,8 +170,7 @@ class Planner:
             absolute_image = image["url"] if "://" in image["url"] else \
                 self.absolute(image["url"][len(self.base_path) - 1:])
         page = self.page_view(entry.url, article.title, article.summary, og_type="article",
-                              image=absolute_image, lang=view["lang"],
-                              jsonld=self.json_ld(entry, absolute_image))
+                              image=absolute_image, jsonld=self.json_ld(entry, absolute_image))
         return Page(self.output_path(entry.url), "article.html", {
             "page": page, "article": view,
             "prev": self.teasers[id(older)] if older else None,
@@ -181,18 +180,18 @@ class Planner:
     def json_ld(self, entry: Entry, image: str | None) -> Markup:
         """schema.org NewsArticle; '<', '>' and '&' are escaped so no text can end the script."""
         article = entry.article
-        headline = article.title if len(article.title) <= 110 else \
-            article.title[:110].rsplit(" ", 1)[0]
         publisher = self.config.author or self.config.title
+        organization = {"@type": "Organization", "name": publisher, "url": self.base_url}
         data: dict[str, Any] = {
-            "@context": "https://schema.org", "@type": "NewsArticle", "headline": headline,
+            "@context": "https://schema.org", "@type": "NewsArticle",
+            "headline": headline(article.title),
             "datePublished": article.date.isoformat(),
             "dateModified": (article.updated or article.date).isoformat(),
             "author": [{"@type": "Person", "name": a} for a in article.authors]
-            or [{"@type": "Organization", "name": publisher}],
-            "publisher": {"@type": "Organization", "name": publisher},
-            "mainEntityOfPage": self.absolute(entry.url),
-            "articleSection": [t.name for t in entry.topics],
+            or [organization],
+            "publisher": organization,
+            "mainEntityOfPage": self.absolute(entry.url), "url": self.absolute(entry.url),
+            "articleSection": entry.topics[0].name,
             "inLanguage": article.lang or self.config.language,
             "description": article.summary,
         }
@@ -216,6 +215,7 @@ class Planner:
             for i, entry in enumerate(group.entries):
                 position[(key[0] + key[1], id(entry))] = i
         result: dict[int, list[Entry]] = {}
+        rank = {id(e): i for i, e in enumerate(self.site.entries)}  # newest first
         for entry in self.site.entries:
             keys = [("t", r.slug) for r in entry.topics] + [("g", r.slug) for r in entry.tags]
             score: dict[int, tuple[int, Entry]] = {}
@@ -226,10 +226,9 @@ class Planner:
                                              members[i + 1:i + 1 + NEIGHBOURS]):
                     count = score.get(id(other), (0, other))[0]
                     score[id(other)] = (count + 1, other)
-            ranked = sorted(score.values(), key=lambda s: (-s[0], -s[1].article.date.timestamp(),
-                                                          s[1].article.slug))
+            ranked = sorted(score.values(), key=lambda s: (-s[0], rank[id(s[1])]))
             chosen = [other for _, other in ranked[:RELATED_COUNT]]
-            chosen.sort(key=lambda e: (-e.article.date.timestamp(), e.article.slug))
+            chosen.sort(key=lambda e: rank[id(e)])
             result[id(entry)] = chosen
         return result
 
@@ -340,6 +339,14 @@ class Planner:
                                           else "/"),
                 "updated": updated, "entries": items}}, html=False)
 
+    def search_pages(self) -> list[Page]:
+        """The search page; Pagefind's bundle beside it is made after the build (search.py)."""
+        if not self.config.search:
+            return []
+        return [Page(self.output_path(SEARCH_URL), "search.html", {
+            "page": self.page_view(SEARCH_URL, "", title_key="search"),
+            "search": {"base_url": self.base_path, "bundle_url": self.href("/pagefind/")}})]
+
     def feed_pages(self) -> list[Page]:
         pages = [self.feed("/feed.xml", self.config.title, self.site.entries)]
         if self.config.feeds.topics:
@@ -386,7 +393,7 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
     planner = Planner(config, site)
     pages = [planner.front_page(), *planner.article_pages(), *planner.day_pages(),
              *planner.archive_pages(), *planner.topic_pages(), *planner.tag_pages(),
-             *planner.feed_pages(),
+             *planner.feed_pages(), *planner.search_pages(),
              Page("404.html", "404.html",
                   {"page": planner.page_view("/404.html", "", title_key="not_found_title")})]
     html_pages = [p for p in pages if p.html and p.path != "404.html"]
@@ -405,6 +412,16 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
                    if p.is_file() and not any(part.startswith(".") for part in
                                                p.relative_to(static).parts)]
     return Plan(tuple(pages), tuple(copies), ((".nojekyll", b""),), planner.site_view())
+
+
+def headline(title: str, limit: int = 110) -> str:
+    """A headline of at most `limit` characters, cut at a word and marked with '…'."""
+    if len(title) <= limit:
+        return title
+    cut = title[:limit - 1]
+    if not title[limit - 1].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–-") + "…"
 
 
 def lastmod(page: Page) -> str | None:

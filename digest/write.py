@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import DigestError, problem
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class OutputWriter:
 
     def __init__(self, output: Path, state_dir: Path, clean: bool = False):
         self.output = output
+        self.root = output.resolve()
+        self.checked_folders: dict[Path, bool] = {}
         self.clean = clean
         key = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
         self.manifest_path = state_dir / f"manifest-{key}.json"
@@ -68,9 +70,17 @@ class OutputWriter:
         return {}
 
     def target(self, rel: str) -> Path:
+        """The output path for a relative path; its folder, links resolved, must be inside.
+
+        The file itself is replaced by a rename, which never follows a link.
+        """
         target = self.output / safe_relative(rel)
-        root = self.output.resolve()
-        if not target.resolve().is_relative_to(root):
+        folder = target.parent
+        inside = self.checked_folders.get(folder)
+        if inside is None:
+            inside = folder.resolve().is_relative_to(self.root)
+            self.checked_folders[folder] = inside
+        if not inside:
             raise DigestError(problem(rel, "refusing to write outside the output folder"))
         return target
 
@@ -86,32 +96,53 @@ class OutputWriter:
             return False
         if known and known[0] == digest and known[1] == stat.st_size and \
                 known[2] == stat.st_mtime_ns:
-            self.new[rel] = known
+            self.new[rel] = list(known)
             return True
         size = len(data) if data is not None else source.stat().st_size if source else -1
         if stat.st_size != size:
             return False
         current = hashlib.sha1(target.read_bytes()).hexdigest()
         if current == digest:
-            self.new[rel] = [digest, stat.st_size, stat.st_mtime_ns]
+            self.new[rel] = [digest, stat.st_size, stat.st_mtime_ns, ""]
             return True
         return False
 
-    def add(self, rel: str, data: bytes) -> None:
+    def unchanged_since(self, rel: str, fingerprint: str) -> bool:
+        """True when the last build wrote this file from the same inputs and it is untouched.
+
+        Then the page need not even be rendered.
+        """
+        known = self.old.get(rel)
+        if self.clean or not known or len(known) < 4 or known[3] != fingerprint:
+            return False
+        try:
+            stat = self.target(rel).stat()
+        except OSError:
+            return False
+        if known[1] != stat.st_size or known[2] != stat.st_mtime_ns:
+            return False
+        self.new[rel] = known
+        self.unchanged += 1
+        return True
+
+    def add(self, rel: str, data: bytes, fingerprint: str = "") -> None:
         """Stage one file's bytes, unless the output already has exactly them."""
         digest = hashlib.sha1(data).hexdigest()
         if self.is_current(rel, digest, data, None):
+            self.new[rel] = [*self.new[rel][:3], fingerprint]
             self.unchanged += 1
             return
         staged = self.staging / f"{len(self.staged)}"
         staged.write_bytes(data)
         self.staged[rel] = staged
-        self.new[rel] = [digest, len(data), 0]
+        self.new[rel] = [digest, len(data), 0, fingerprint]
 
     def copy(self, rel: str, source: Path) -> None:
         """Stage a copy of a file (theme asset, image), unless the output already has it."""
-        data = source.read_bytes()
-        self.add(rel, data)
+        stat = source.stat()
+        fingerprint = f"copy:{source}:{stat.st_size}:{stat.st_mtime_ns}"
+        if not self.unchanged_since(rel, fingerprint):
+            self.add(rel, source.read_bytes(), fingerprint)
 
     def commit(self) -> WriteReport:
         """Move every staged file into place, remove files the site no longer owns."""
