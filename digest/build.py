@@ -47,9 +47,9 @@ class BuildReport:
 
 def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
     """Raise on errors (strict), or turn them into warnings (--skip-invalid)."""
-    errors = [p for p in problems if not p.warning]
-    if errors and not skip_invalid:
-        raise DigestError(errors)
+    problems = sorted(problems, key=lambda p: (p.path, p.line, p.column))
+    if not skip_invalid and any(not p.warning for p in problems):
+        raise DigestError(problems)
     return tuple(p if p.warning else dataclasses.replace(p, warning=True) for p in problems)
 
 

@@ -254,7 +254,9 @@ class ArticleReader:
         time_known = date is not None and not is_date_only(meta.get("date"))
         if date is None:
             date = self.date_from_path(source.rel_path)
-        if date is None:
+        if date is None and "date" in meta and meta["date"] is not None:
+            date = dt.datetime.fromtimestamp(mtime, self.tz)  # the bad date is reported above
+        elif date is None:
             date, from_mtime = dt.datetime.fromtimestamp(mtime, self.tz), True
             problems.append(warning(display, "no date in the front matter, the file name or the "
                                     "folders; using the file's modification time"))
