@@ -1,0 +1,308 @@
+"""Preview server: serve the last good build, rebuild on change, reload tabs or show errors."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import mimetypes
+import re
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+from .build import BuildOptions, BuildReport, build
+from .config import Config
+from .errors import DigestError, Problem
+from .watch import Watcher
+
+EVENTS = "__digest/events"
+"""Server-sent events under the base path; a reserved name no page of a site can have."""
+UNSAFE = re.compile(r"%(2f|5c|00)|[\\\x00]", re.IGNORECASE)
+TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".js": "application/javascript; charset=utf-8", ".mjs": "application/javascript",
+         ".json": "application/json", ".xml": "application/xml; charset=utf-8",
+         ".atom": "application/atom+xml; charset=utf-8", ".svg": "image/svg+xml",
+         ".wasm": "application/wasm", ".txt": "text/plain; charset=utf-8",
+         ".ico": "image/x-icon", ".webp": "image/webp", ".woff2": "font/woff2"}
+NOT_FOUND = b"<!doctype html><title>Not found</title><body><h1>Not found</h1></body>"
+CLIENT = """<script>/* digest serve: live reload; never written to output/ */
+(function(){var V=%d,O=null,S=new EventSource(%s);
+function hide(){if(O){O.remove();O=null}}
+function check(e){if(+e.data!==V)location.reload();else hide()}
+S.addEventListener("version",check);S.addEventListener("reload",check);
+S.addEventListener("errors",function(e){hide();O=document.createElement("div");
+O.id="digest-overlay";O.setAttribute("role","alert");O.style.cssText="position:fixed;"+
+"top:0;left:0;right:0;z-index:2147483647;max-height:100vh;overflow:auto;margin:0;"+
+"padding:1em 1.5em;background:#fff0f0;color:#600;border-bottom:4px solid #c00;"+
+"font:15px/1.5 ui-monospace,monospace;white-space:pre-wrap;text-align:left";
+var h=document.createElement("strong");h.textContent="Build failed; this is the last good page.";
+O.appendChild(h);JSON.parse(e.data).forEach(function(p){var d=document.createElement("div"),
+b=document.createElement("b");b.textContent=p.where;d.appendChild(b);
+d.appendChild(document.createTextNode(": "+p.message));O.appendChild(d)});
+document.body.appendChild(O)})})();
+</script>"""
+
+
+class PortBusy(Exception):
+    """The requested port is taken; `free` is the next port that is not."""
+
+    def __init__(self, port: int, free: int | None) -> None:
+        self.port, self.free = port, free
+        super().__init__(f"port {port} is in use")
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What open tabs must know: which good build they may show, and the last errors."""
+
+    serial: int = 0
+    """Counts finished builds, good or bad, so that event streams notice each one."""
+    version: int = 0
+    """Counts good builds; a tab loaded at another version reloads."""
+    problems: tuple[Problem, ...] = ()
+    """Errors of the last build; empty when it succeeded."""
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether only this machine can reach `host`, to warn before exposing drafts."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def free_port_after(host: str, port: int, tries: int = 100) -> int | None:
+    """Find the next port after `port` that can be bound, to suggest it to the user."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None
+
+
+def resolve(output: Path, rel: str) -> Path | None:
+    """Map a URL path below the base path to a file or folder inside output/, else None."""
+    if UNSAFE.search(rel):
+        return None
+    root = output.resolve()
+    try:
+        parts = unquote(rel, errors="strict").split("/")
+        if any(p in (".", "..") or "\\" in p or "\x00" in p for p in parts) or "" in parts[:-1]:
+            return None
+        real = root.joinpath(*parts).resolve(strict=True)
+        if parts[-1] == "":
+            real = (real / "index.html").resolve(strict=True)
+    except (OSError, RuntimeError, UnicodeError, ValueError):
+        return None
+    return real if real.is_relative_to(root) and real.exists() else None
+
+
+def inject(html: bytes, script: str) -> bytes:
+    """Put the live-reload script before the last </body>, or at the end."""
+    at = html.lower().rfind(b"</body>")
+    data = script.encode()
+    return html + data if at < 0 else html[:at] + data + html[at:]
+
+
+def event(state: BuildState, first: bool) -> bytes:
+    """Encode a build outcome as one server-sent event."""
+    if state.problems:
+        errors = [{"where": p.path + (f":{p.line}:{p.column or 1}" if p.line else ""),
+                   "message": p.message} for p in state.problems]
+        return f"event: errors\ndata: {json.dumps(errors)}\n\n".encode()
+    return f"event: {'version' if first else 'reload'}\ndata: {state.version}\n\n".encode()
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Answer page requests from output/ and hold the live-reload event streams."""
+
+    server: PreviewHTTPServer
+    server_version = "digest-serve"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet: rebuilds and errors are what the terminal is for."""
+
+    def do_HEAD(self) -> None:
+        self.respond(head=True)
+
+    def do_GET(self) -> None:
+        self.respond(head=False)
+
+    def respond(self, head: bool) -> None:
+        preview = self.server.preview
+        base, output = preview.config.base_path, preview.config.output_path
+        raw, _, query = self.path.partition("?")
+        if (raw == "/" and base != "/") or raw == base.rstrip("/"):
+            return self.send(302, b"", "text/plain", head, location=base)
+        if raw == base + EVENTS and preview.reload:
+            return self.stream_events()
+        preview.wait_until_built()
+        target = resolve(output, raw[len(base):]) if raw.startswith(base) else None
+        if target is not None and target.is_dir():
+            return self.send(301, b"", "text/plain", head,
+                             location=raw + "/" + ("?" + query if query else ""))
+        status = 200
+        if target is None:
+            status, target = 404, resolve(output, "404.html")
+        body = target.read_bytes() if target is not None else NOT_FOUND
+        suffix = target.suffix.lower() if target is not None else ".html"
+        kind = TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0]
+        kind = kind or "application/octet-stream"
+        if preview.reload and kind.startswith("text/html"):
+            body = inject(body, CLIENT % (preview.state.version,
+                                          json.dumps(base + EVENTS).replace("<", "\\u003c")))
+        self.send(status, body, kind, head)
+
+    def send(self, status: int, body: bytes, kind: str, head: bool, location: str = "") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def stream_events(self) -> None:
+        """Send the current build state, then one event per finished build."""
+        preview = self.server.preview
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        state = preview.state
+        try:
+            self.wfile.write(b"retry: 1000\n\n" + event(state, first=True))
+            while (new := preview.wait_for_change(state.serial, timeout=15)) is not None:
+                self.wfile.write(b": ping\n\n" if new == state else event(new, first=False))
+                state = new
+        except OSError:
+            return  # the tab was closed
+
+
+class PreviewHTTPServer(ThreadingHTTPServer):
+    """The HTTP side; handlers reach the preview state through `preview`."""
+
+    daemon_threads = True
+
+    def __init__(self, preview: PreviewServer, host: str, port: int) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.preview = preview
+        super().__init__((host, port), PreviewHandler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Ignore tabs that went away mid-response; report real bugs."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class PreviewServer:
+    """Builds, watches and serves one site; all state of a `digest serve` run lives here."""
+
+    def __init__(self, config_file: Path, load: Callable[[], Config], options: BuildOptions,
+                 host: str = "127.0.0.1", port: int = 8000, reload: bool = True) -> None:
+        self.load, self.options, self.reload = load, options, reload
+        self.config = load()
+        self.state = BuildState()
+        self.changed = threading.Condition()
+        self.building = self.closing = False
+        self.watcher = Watcher(config_file)
+        self.builder = threading.Thread(target=self.rebuild_loop, name="digest-build", daemon=True)
+        try:
+            self.httpd = PreviewHTTPServer(self, host, port)
+        except OSError as exc:
+            if port and exc.errno in (48, 98, 10048):  # EADDRINUSE: macOS, Linux, Windows
+                raise PortBusy(port, free_port_after(host, port)) from None
+            raise
+
+    def log(self, text: str, err: bool = False) -> None:
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+
+    @property
+    def url(self) -> str:
+        """The address to open, under the site's base path."""
+        host, port = self.httpd.server_address[:2]
+        host = "127.0.0.1" if host in ("0.0.0.0", "::") else str(host)
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}{self.config.base_path}"
+
+    def run_build(self) -> BuildReport | None:
+        """Reload config.yaml and build; on errors keep serving the last good site."""
+        with self.changed:
+            self.building = True
+        report, problems = None, ()
+        try:
+            self.config = self.load()
+            self.watcher.update(self.config)
+            report = build(self.config, self.options)
+        except DigestError as exc:
+            problems = tuple(p for p in exc.problems if not p.warning) or tuple(exc.problems)
+            for item in exc.problems:
+                self.log(str(item), err=True)
+        except Exception as exc:  # a bug in digest must not end the preview
+            self.log(traceback.format_exc(), err=True)
+            problems = (Problem("digest", 0, 0, f"internal error: {exc!r}"),)
+        with self.changed:
+            self.building = False
+            old = self.state
+            self.state = BuildState(old.serial + 1, old.version + (report is not None), problems)
+            self.changed.notify_all()
+        for item in report.warnings if report else ():
+            self.log(str(item), err=True)
+        return report
+
+    def rebuild_loop(self) -> None:
+        """Build once per settled burst of changes: never two at once, none lost."""
+        while (first := self.watcher.wait()) is not None and not self.closing:
+            report = self.run_build()
+            took = (time.perf_counter() - first) * 1000
+            if report is None:
+                count = len(self.state.problems)
+                self.log(f"build failed in {took:.0f} ms: {count} error{'s' * (count != 1)}; "
+                         "still serving the last good site", err=True)
+            else:
+                self.log(f"rebuilt in {took:.0f} ms: {report.written} written, "
+                         f"{report.unchanged} unchanged, {report.removed} removed")
+
+    def wait_until_built(self, timeout: float = 60.0) -> None:
+        """Hold a page request while a build swaps files in, so no half-built site is seen."""
+        with self.changed:
+            self.changed.wait_for(lambda: not self.building or self.closing, timeout)
+
+    def wait_for_change(self, serial: int, timeout: float) -> BuildState | None:
+        """Block an event stream until a build finishes; None once the server closes."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.state.serial != serial or self.closing, timeout)
+            return None if self.closing else self.state
+
+    def start(self) -> BuildReport | None:
+        """Watch first (so no edit is missed), build once, then rebuild in the background."""
+        self.watcher.start(self.config)
+        report = self.run_build()
+        self.builder.start()
+        return report
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.5)
+
+    def close(self) -> None:
+        """Stop watching, end event streams, let a running build finish, close the socket."""
+        with self.changed:
+            self.closing = True
+            self.changed.notify_all()
+        self.watcher.stop()
+        if self.builder.is_alive():
+            self.builder.join(timeout=30)
+        self.httpd.server_close()
