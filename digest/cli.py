@@ -100,6 +100,63 @@ def build_command(config_path: Path, output: Path | None, drafts: bool, future: 
                        "(a build after then publishes it)")
 
 
+@main.command("serve")
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback is reachable by others.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on; 0 takes any free port.")
+@click.option("--drafts", is_flag=True, help="Include articles marked draft.")
+@click.option("--future", is_flag=True, help="Include articles dated in the future.")
+@click.option("--no-reload", is_flag=True, help="Rebuild on change but do not reload tabs.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@user_errors
+def serve_command(config_path: Path, host: str, port: int, drafts: bool, future: bool,
+                  no_reload: bool, open_browser: bool) -> None:
+    """Build and serve the site, rebuild on every change and reload open tabs."""
+    import signal
+    import webbrowser
+
+    from .serve import PortBusy, PreviewServer, is_loopback
+
+    if not is_loopback(host):
+        click.echo(f"warning: listening on {host}: other machines can see this preview, "
+                   "drafts included", err=True)
+    try:
+        server = PreviewServer(config_path.absolute(), lambda: open_config(config_path),
+                               BuildOptions(drafts=drafts, future=future), host=host,
+                               port=port, reload=not no_reload)
+    except PortBusy as busy:
+        free = f"; port {busy.free} is free: digest serve --port {busy.free}" if busy.free else ""
+        click.echo(f"error: port {busy.port} is already in use{free} "
+                   "(--port 0 takes any free port)", err=True)
+        sys.exit(1)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        report = server.start()
+        if report is not None:
+            click.echo(summary(report))
+        else:
+            click.echo("the build failed; the browser shows the errors until they are fixed",
+                       err=True)
+        click.echo(f"Serving {server.url}  (Ctrl-C to stop)")
+        if open_browser:
+            webbrowser.open(server.url)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        server.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("stopped")
+
+
 def run() -> None:
     """Entry point that keeps Ctrl-C quiet."""
     try:
