@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Benchmark digest on generated corpora and print one table of medians.
+
+    python3 bench/run.py --sizes 1000,10000 --repeat 3
+
+For each size it generates the corpus with ../shared/bench/gen_corpus.py (digest flavor),
+then measures, each in a new process: a cold build (no cache, empty output), a no-op rebuild,
+and a rebuild after editing one article; plus, in one process, the same edit rebuilt the way
+`digest serve` does it (config loaded, build() called again). Peak RSS is the child's maximum
+resident set size. Search indexing is not part of these figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GENERATOR = HERE.parent.parent / "shared" / "bench" / "gen_corpus.py"
+CONFIG = "title: Bench\nbase_url: https://example.org/news/\nsearch: false\n"
+
+
+def run_build(site: Path, *args: str) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in MiB and the summary line of one `digest build`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "digest", "build", "--quiet", *args],
+                            cwd=site, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"build failed:\n{result.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) // 1024, result.stdout
+
+
+def count_pages(site: Path) -> int:
+    return sum(1 for _ in (site / "output").rglob("*.html"))
+
+
+def edit_one(site: Path, round_: int) -> Path:
+    articles = sorted((site / "content").rglob("*.md"))
+    article = articles[len(articles) // 2]
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text + f"\nNachtrag {round_}.\n", encoding="utf-8")
+    return article
+
+
+def in_process_edit(site: Path, repeat: int) -> list[float]:
+    """The serve path: a warm process rebuilds after one article changes."""
+    code = f"""
+import sys, time
+from pathlib import Path
+from digest.build import build
+from digest.config import load_config
+site = Path({str(site)!r})
+config = load_config(site / "config.yaml")
+build(config)
+articles = sorted((site / "content").rglob("*.md"))
+target = articles[len(articles) // 3]
+for i in range({repeat}):
+    target.write_text(target.read_text(encoding="utf-8") + f"\\nServe {{i}}.\\n", encoding="utf-8")
+    started = time.perf_counter()
+    build(load_config(site / "config.yaml"))
+    print(time.perf_counter() - started)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    return [float(line) for line in result.stdout.split()]
+
+
+def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
+    corpus = workdir / f"corpus-{size}"
+    if not corpus.exists():
+        subprocess.run([sys.executable, str(GENERATOR), "--articles", str(size), "--out",
+                        str(corpus)], check=True, capture_output=True)
+        (corpus / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    cold, noop, edit, peak = [], [], [], []
+    for i in range(repeat):
+        shutil.rmtree(corpus / "output", ignore_errors=True)
+        shutil.rmtree(corpus / ".digest-cache", ignore_errors=True)
+        seconds, rss, _ = run_build(corpus)
+        cold.append(seconds)
+        peak.append(rss)
+        noop.append(run_build(corpus)[0])
+        edit_one(corpus, i)
+        edit.append(run_build(corpus)[0])
+    serve = in_process_edit(corpus, repeat)
+    return {"size": size, "pages": count_pages(corpus), "cold": statistics.median(cold),
+            "noop": statistics.median(noop), "edit": statistics.median(edit),
+            "serve": statistics.median(serve), "rss": max(peak)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--workdir", type=Path, help="keep corpora here between runs")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"cores: {os.cpu_count()}, repeat: {args.repeat}, medians; corpora in {workdir}")
+    header = f"{'articles':>9} {'pages':>7} {'cold s':>8} {'no-op s':>8} {'edit s':>8} " \
+             f"{'serve-edit ms':>14} {'peak MiB':>9}"
+    print(header)
+    print("-" * len(header))
+    for size in (int(s) for s in args.sizes.split(",")):
+        row = measure(size, args.repeat, workdir)
+        print(f"{row['size']:>9} {row['pages']:>7} {row['cold']:>8.2f} {row['noop']:>8.2f} "
+              f"{row['edit']:>8.2f} {row['serve'] * 1000:>14.0f} {row['rss']:>9}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
