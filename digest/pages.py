@@ -185,8 +185,8 @@ class Planner:
         data: dict[str, Any] = {
             "@context": "https://schema.org", "@type": "NewsArticle",
             "headline": headline(article.title),
-            "datePublished": article.date.isoformat(),
-            "dateModified": (article.updated or article.date).isoformat(),
+            "datePublished": article.date.isoformat(timespec="seconds"),
+            "dateModified": (article.updated or article.date).isoformat(timespec="seconds"),
             "author": [{"@type": "Person", "name": a} for a in article.authors]
             or [organization],
             "publisher": organization,

@@ -121,7 +121,9 @@ class Renderer:
             "date": lambda v: long_date(v.date() if isinstance(v, dt.datetime) else v, lang),
             "datetime": lambda v: long_datetime(v, lang),
             "time": lambda v: short_time(v.time(), lang),
-            "isodate": iso,
+            # Whole seconds: HTML's <time datetime> allows at most three fraction digits.
+            "isodate": lambda v: iso(v.replace(microsecond=0) if isinstance(v, dt.datetime)
+                                     else v),
             "monthname": lambda v: month_name(v, lang),
         })
         self.env.globals.update({"site": site_view, "t": self.translate, "asset": self.asset})

@@ -1,0 +1,105 @@
+"""axe-core in a real Chromium finds no violations on the sample site, light and dark."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from digest.search import index_site
+
+from .conftest import REPO, build_site
+
+PAGES = {
+    "front page": "",
+    "article": "2025/06/01/erste-hitzewelle-des-sommers-staedte-oeffnen-kuehle-raeume/",
+    "article in English": "2025/06/07/berlin-museum-reopens-its-restored-gallery-of-german-"
+                          "renaissance-painting/",
+    "day page": "2025/06/03/",
+    "topic page": "topics/klima/",
+    "search page": "search/?q=Hitze",
+    "not-found page": "404.html",
+}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample site, built and indexed, over real HTTP under its sub-path /newsdigest/."""
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    shutil.copytree(REPO / "content", root / "content")
+    config, _ = build_site(root)
+    index_site(config)
+    www = tmp_path_factory.mktemp("www")
+    (www / "newsdigest").symlink_to(root / "output", target_is_directory=True)
+    handler = functools.partial(QuietHandler, directory=str(www))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/newsdigest/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_axe_violations_and_no_console_errors(browser, served: str, axe, name: str,
+                                                  scheme: str) -> None:
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        response = page.goto(served + PAGES[name])
+        assert response is not None and response.ok
+        if name == "search page":
+            page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+        results = axe.run(page)
+        assert results.violations_count == 0, results.generate_report()
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [320])
+def test_readable_at_320_pixels(browser, served: str, width: int) -> None:
+    """No page scrolls sideways on a small phone."""
+    context = browser.new_context(viewport={"width": width, "height": 640})
+    page = context.new_page()
+    try:
+        for path in PAGES.values():
+            page.goto(served + path)
+            overflow = page.evaluate("document.documentElement.scrollWidth")
+            assert overflow <= width, f"{path or 'front page'} is {overflow} px wide"
+    finally:
+        context.close()
+
+
+def test_skip_link_is_first_and_focus_is_visible(browser, served: str) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(served + PAGES["article"])
+        page.keyboard.press("Tab")
+        focused = page.evaluate("[document.activeElement.className, "
+                                "getComputedStyle(document.activeElement).outlineStyle, "
+                                "document.activeElement.getBoundingClientRect().top]")
+        assert focused[0] == "skip-link"
+        assert focused[1] != "none" and focused[2] >= 0
+    finally:
+        page.close()

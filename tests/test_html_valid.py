@@ -1,0 +1,49 @@
+"""Every HTML page of the sample site passes the Nu HTML Checker without errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import IN_CI, REPO, build_site, need_tool
+
+VNU_JAR = REPO / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+@pytest.fixture(scope="module")
+def vnu() -> list[str]:
+    """The command that runs the current Nu HTML Checker (npm's vnu-jar) on Java."""
+    java = need_tool("java", "Debian's default-jre-headless")
+    if not VNU_JAR.is_file():
+        message = "the Nu HTML Checker is missing; scripts/test installs it with npm (vnu-jar)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return [java, "-Xss8m", "-jar", str(VNU_JAR)]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's sample site, built in a temporary folder."""
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    shutil.copytree(REPO / "content", root / "content")
+    build_site(root)
+    return root / "output"
+
+
+def test_every_page_is_valid_html(vnu: list[str], sample: Path) -> None:
+    pages = sorted(str(p) for p in sample.rglob("*.html"))
+    assert len(pages) > 50
+    result = subprocess.run([*vnu, "--errors-only", "--format", "json", *pages],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    errors = [f"{m.get('url', '').rsplit('/output/', 1)[-1]}:{m.get('lastLine', 0)}: "
+              f"{m.get('message')} [{m.get('extract', '').strip()}]"
+              for m in messages if m.get("type") in ("error", "non-document-error")]
+    assert not errors, f"{len(errors)} Nu errors:\n" + "\n".join(errors)
+    assert result.returncode == 0, result.stderr[-2000:]
