@@ -157,6 +157,109 @@ def serve_command(config_path: Path, host: str, port: int, drafts: bool, future:
     click.echo("stopped")
 
 
+@main.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite the files of an existing site.")
+@user_errors
+def init_command(directory: Path, force: bool) -> None:
+    """Create a new site: config.yaml, example articles, .gitignore, Pages workflow."""
+    from .init import init_site
+
+    report = init_site(directory, force=force)
+    for rel in report.created:
+        verb = "overwrote" if rel in report.overwritten else "created"
+        click.echo(f"{verb} {report.root / rel}")
+    if not report.package_known:
+        click.echo("note: set DIGEST_PACKAGE in .github/workflows/pages.yml to where pip can "
+                   "install digest from (this digest came from a local folder)")
+    where = "" if directory == Path(".") else f"cd {directory} && "
+    click.echo(f"next: {where}digest serve   (edit config.yaml first: title, base_url)")
+
+
+@main.command("new")
+@click.argument("title")
+@click.option("--topic", help="Topic of the article; it names the folder.  [default: "
+              "default_topic]")
+@click.option("--date", "when", metavar="D",
+              help="YYYY-MM-DD or ISO 8601 date and time (site timezone unless an offset is "
+                   "given).  [default: now]")
+@click.option("--txt", is_flag=True, help="Write plain text (agency copy) instead of Markdown.")
+@config_option
+@user_errors
+def new_command(title: str, topic: str | None, when: str | None, txt: bool,
+                config_path: Path) -> None:
+    """Create a new article file with front matter and print its path."""
+    from .newpost import new_article, parse_when
+
+    config = open_config(config_path)
+    try:
+        moment = parse_when(when, config.tz) if when is not None else None
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD or an ISO 8601 date and time, got "
+                                 f"{when!r}", param_hint="'--date'") from None
+    try:
+        path = new_article(config, title, topic=topic, when=moment, txt=txt)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
+
+
+@main.command("check")
+@config_option
+@user_errors
+def check_command(config_path: Path) -> None:
+    """Check config, every article and every internal link; write nothing."""
+    from .check import check_site
+
+    report = check_site(open_config(config_path))
+    report_problems(report.problems)
+    warnings = len(report.problems) - report.errors
+    click.echo(f"checked {report.pages} pages and {report.links} links: {report.errors} "
+               f"error{'s' if report.errors != 1 else ''}, {warnings} "
+               f"warning{'s' if warnings != 1 else ''}")
+    if report.errors:
+        sys.exit(1)
+
+
+@main.command("publish")
+@config_option
+@click.option("--remote", default="origin", show_default=True, help="The git remote to push to.")
+@click.option("--branch", default="gh-pages", show_default=True,
+              help="The branch GitHub Pages serves.")
+@click.option("--message", "-m", help="Commit message on the branch.")
+@click.option("--cname", metavar="DOMAIN", help="Custom domain, written as CNAME "
+              "(default: cname in config.yaml).")
+@click.option("--no-push", is_flag=True, help="Commit to the branch but do not push.")
+@user_errors
+def publish_command(config_path: Path, remote: str, branch: str, message: str | None,
+                    cname: str | None, no_push: bool) -> None:
+    """Build (never drafts or future articles) and publish to the gh-pages branch."""
+    import tempfile
+
+    from .publish import prepare, publish_site, scratch_config
+    from .search import index_site
+
+    config = open_config(config_path)
+    target = prepare(config, remote=remote, branch=branch, cname=cname, push=not no_push)
+    with tempfile.TemporaryDirectory(prefix="digest-publish-") as tmp:
+        scratch = scratch_config(config, Path(tmp))
+        report = build(scratch, BuildOptions(drafts=False, future=False))
+        index_site(scratch)
+        report_problems(report.warnings)
+        click.echo(summary(report))
+        done = publish_site(target, scratch.output_path, message)
+    where = f"pushed to {target.remote} ({target.remote_url})" if target.push else \
+        "not pushed (--no-push)"
+    click.echo(f"published {done.files} files as commit {done.commit} on branch "
+               f"{target.branch!r}, {where}")
+    if target.cname:
+        click.echo(f"custom domain: {target.cname} (CNAME)")
+    click.echo(f"the site: {target.url}")
+    if report.next_due:
+        click.echo(f"next scheduled article: {report.next_due.isoformat()}; publish again "
+                   "after then")
+
+
 def run() -> None:
     """Entry point that keeps Ctrl-C quiet."""
     try:

@@ -1,0 +1,156 @@
+"""`digest publish` against a real bare repository as origin: nothing mocked."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import need_tool, run_digest, write_site
+
+SITE = {
+    "config.yaml": "title: Nachrichten\nbase_url: https://nachrichten.zeitung.de/\n",
+    "content/politik/2025-06-03-haushalt.md":
+        "---\ntitle: Haushalt beschlossen\ndate: 2025-06-03T14:20:00+02:00\n---\nText.\n",
+    "content/politik/2025-06-04-entwurf.md":
+        "---\ntitle: Geheimer Entwurf\ndate: 2025-06-04\ndraft: true\n---\nText.\n",
+    "content/politik/2099-01-01-zukunft.md":
+        "---\ntitle: Meldung aus der Zukunft\ndate: 2099-01-01T08:00:00+01:00\n---\nText.\n",
+}
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commits need a name; no GIT_DIR or similar from the caller may leak into test repos."""
+    need_tool("git", "Debian's git package")
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+        monkeypatch.delenv(name, raising=False)
+    for kind in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{kind}_NAME", "Redaktion")
+        monkeypatch.setenv(f"GIT_{kind}_EMAIL", "redaktion@zeitung.de")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def state(repo: Path) -> tuple[str, str, str, str]:
+    """HEAD, the current branch, `git status --porcelain` and the index."""
+    return (git(repo, "rev-parse", "HEAD"), git(repo, "symbolic-ref", "HEAD"),
+            git(repo, "status", "--porcelain", "--untracked-files=all"),
+            git(repo, "ls-files", "--stage"))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A site in a git repository with one commit on main and a bare repository as origin."""
+    root = write_site(tmp_path / "site", SITE)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", ".")
+    git(root, "commit", "--quiet", "-m", "Erste Ausgabe")
+    subprocess.run(["git", "init", "--quiet", "--bare", str(tmp_path / "origin.git")],
+                   check=True)
+    git(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    git(root, "push", "--quiet", "origin", "main")
+    # Work in progress that publishing must leave exactly as it is.
+    (root / "notizen.txt").write_text("noch nicht fertig\n", encoding="utf-8")
+    (root / "content/politik/2025-06-03-haushalt.md").write_text(
+        SITE["content/politik/2025-06-03-haushalt.md"] + "Noch ein Satz.\n", encoding="utf-8")
+    git(root, "add", "notizen.txt")
+    return root
+
+
+def test_publish_pushes_the_built_site_to_gh_pages(repo: Path) -> None:
+    origin = repo.parent / "origin.git"
+    before = state(repo)
+    result = run_digest("publish", "--cname", "nachrichten.zeitung.de", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert state(repo) == before
+    assert not (repo / "output").exists() and not (repo / ".digest-cache").exists()
+
+    files = git(origin, "ls-tree", "-r", "--name-only", "gh-pages").split()
+    assert {"index.html", ".nojekyll", "CNAME", "feed.xml",
+            "2025/06/03/haushalt-beschlossen/index.html"} <= set(files)
+    assert git(origin, "show", "gh-pages:CNAME").strip() == "nachrichten.zeitung.de"
+    published = "\n".join(files)
+    assert "entwurf" not in published and "zukunft" not in published  # never drafts or future
+    assert "Geheimer Entwurf" not in git(origin, "show", "gh-pages:index.html")
+
+    commit = git(origin, "rev-parse", "--short=12", "gh-pages").strip()
+    assert f"commit {commit} on branch 'gh-pages'" in result.stdout
+    assert f"pushed to origin ({origin})" in result.stdout
+    assert "https://nachrichten.zeitung.de/" in result.stdout
+    assert git(repo, "rev-parse", "--short", "HEAD").strip() in \
+        git(origin, "log", "-1", "--format=%s", "gh-pages")
+
+    again = run_digest("publish", "--message", "Zweite Ausgabe", cwd=repo)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert git(origin, "log", "--format=%s", "gh-pages").splitlines()[0] == "Zweite Ausgabe"
+    assert len(git(origin, "rev-list", "gh-pages").split()) == 2  # a fast-forward, history kept
+    assert "CNAME" not in git(origin, "ls-tree", "--name-only", "gh-pages").split()
+    assert state(repo) == before
+
+
+def test_publish_uses_cname_from_config(repo: Path) -> None:
+    config = repo / "config.yaml"
+    config.write_text(config.read_text() + "cname: nachrichten.zeitung.de\n", encoding="utf-8")
+    result = run_digest("publish", "--branch", "pages", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    origin = repo.parent / "origin.git"
+    assert git(origin, "show", "pages:CNAME").strip() == "nachrichten.zeitung.de"
+
+
+def test_publish_no_push_commits_locally_only(repo: Path) -> None:
+    before = state(repo)
+    result = run_digest("publish", "--no-push", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not pushed" in result.stdout
+    assert "index.html" in git(repo, "ls-tree", "--name-only", "gh-pages").split()
+    assert git(repo.parent / "origin.git", "branch", "--list", "gh-pages") == ""
+    assert state(repo) == before
+
+
+def refused(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout == ""  # nothing was built
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def test_publish_refuses_outside_a_git_repository(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", SITE)
+    refused(run_digest("publish", cwd=root), "config.yaml: error:", "not in a git repository",
+            "git init")
+    assert not (root / ".git").exists() and not (root / "output").exists()
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost:8000/", "https://example.github.io/news/",
+                                      "https://www.example.org/", "http://127.0.0.1:8000/"])
+def test_publish_refuses_a_placeholder_base_url(repo: Path, base_url: str) -> None:
+    (repo / "config.yaml").write_text(f"title: Nachrichten\nbase_url: {base_url}\n",
+                                      encoding="utf-8")
+    refused(run_digest("publish", cwd=repo), "base_url is still", base_url, "placeholder")
+    assert git(repo, "branch", "--list", "gh-pages") == ""
+
+
+def test_publish_refuses_a_base_url_without_it(repo: Path) -> None:
+    (repo / "config.yaml").write_text("title: Nachrichten\n", encoding="utf-8")
+    refused(run_digest("publish", cwd=repo), "base_url is still 'http://localhost:8000/'")
+
+
+def test_publish_refuses_a_cname_that_is_not_the_base_url(repo: Path) -> None:
+    refused(run_digest("publish", "--cname", "www.andere-zeitung.de", cwd=repo),
+            "custom domain", "base_url: https://www.andere-zeitung.de/")
+
+
+def test_publish_refuses_a_missing_remote(repo: Path) -> None:
+    refused(run_digest("publish", "--remote", "upstream", cwd=repo), "no remote 'upstream'",
+            "--no-push")
+    assert git(repo, "branch", "--list", "gh-pages") == ""
+
+
+def test_publish_refuses_to_write_the_current_branch(repo: Path) -> None:
+    refused(run_digest("publish", "--branch", "main", cwd=repo), "current branch is 'main'")
