@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable
@@ -14,10 +15,16 @@ from . import __version__
 from .build import BuildOptions, BuildReport, build
 from .config import Config, load_config
 from .errors import DigestError, Problem
+from .search import index_site
 
 
 def report_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    """Print problems one a line, paths relative to the working folder when inside it."""
+    here = Path.cwd()
     for item in problems:
+        path = Path(item.path)
+        if path.is_absolute() and path.is_relative_to(here):
+            item = dataclasses.replace(item, path=path.relative_to(here).as_posix())
         click.echo(str(item), err=True)
 
 
@@ -93,8 +100,9 @@ def build_command(config_path: Path, output: Path | None, drafts: bool, future: 
                            skip_invalid=skip_invalid or config.on_error == "skip")
     report = build(config, options)
     report_problems(report.warnings)
+    search = index_site(config)
     if not quiet:
-        click.echo(summary(report))
+        click.echo(summary(report) + ("" if search.skipped else f"; {search.summary()}"))
         if report.next_due:
             click.echo(f"next scheduled article: {report.next_due.isoformat()} "
                        "(a build after then publishes it)")

@@ -255,9 +255,9 @@ class ArticleReader:
         if date is None:
             date = self.date_from_path(source.rel_path)
         if date is None and "date" in meta and meta["date"] is not None:
-            date = dt.datetime.fromtimestamp(mtime, self.tz)  # the bad date is reported above
+            date = dt.datetime.fromtimestamp(int(mtime), self.tz)  # the bad date is reported above
         elif date is None:
-            date, from_mtime = dt.datetime.fromtimestamp(mtime, self.tz), True
+            date, from_mtime = dt.datetime.fromtimestamp(int(mtime), self.tz), True
             problems.append(warning(display, "no date in the front matter, the file name or the "
                                     "folders; using the file's modification time"))
 
@@ -280,7 +280,7 @@ class ArticleReader:
         if any(not p.warning for p in problems):
             return None, problems
 
-        rendered = self.markup.render(body, source.kind)
+        rendered = self.markup.render(body, source.kind, fields.get("lang"))
         summary = fields.get("summary") or shorten(rendered.first_paragraph)
         extra = {k: v for k, v in meta.items()
                  if k not in KNOWN_FIELDS and k not in DATE_FIELDS}

@@ -181,8 +181,8 @@ class Markup:
         self.lang = lang
         self.allow_raw_html = allow_raw_html
 
-    def render(self, body: str, kind: str) -> Rendered:
-        """Convert one body ('md' or 'txt') to safe HTML."""
+    def render(self, body: str, kind: str, lang: str | None = None) -> Rendered:
+        """Convert one body ('md' or 'txt') to safe HTML; quotes follow the article's language."""
         if kind == "txt":
             body_html = text_to_html(body)
         else:
@@ -190,7 +190,7 @@ class Markup:
             if not self.allow_raw_html:
                 body_html = sanitize(body_html)
         if self.typographer:
-            body_html = smarten(body_html, self.lang)
+            body_html = smarten(body_html, lang.split("-")[0].lower() if lang else self.lang)
         match = FIRST_PARAGRAPH.search(body_html)
         first = plain_text(match.group(1)) if match else ""
         return Rendered(body_html, first, len(plain_text(body_html).split()))

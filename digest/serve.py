@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from .build import BuildOptions, BuildReport, build
 from .config import Config
 from .errors import DigestError, Problem
+from .search import index_site
 from .watch import Watcher
 
 EVENTS = "__digest/events"
@@ -219,6 +220,7 @@ class PreviewServer:
         self.state = BuildState()
         self.changed = threading.Condition()
         self.building = self.closing = False
+        self.indexing = self.index_again = False
         self.watcher = Watcher(config_file)
         self.builder = threading.Thread(target=self.rebuild_loop, name="digest-build", daemon=True)
         try:
@@ -263,6 +265,30 @@ class PreviewServer:
             self.log(str(item), err=True)
         return report
 
+    def index_search(self) -> None:
+        """Index for search in the background after a good build: a reload never waits."""
+        with self.changed:
+            if self.indexing:
+                self.index_again = True
+                return
+            self.indexing = True
+        threading.Thread(target=self.index_until_current, daemon=True).start()
+
+    def index_until_current(self) -> None:
+        while True:
+            try:
+                index_site(self.config)
+            except DigestError as exc:
+                for item in exc.problems:
+                    self.log(str(item), err=True)
+            except Exception:  # a failed index must not end the preview
+                self.log(traceback.format_exc(), err=True)
+            with self.changed:
+                if not self.index_again or self.closing:
+                    self.indexing = False
+                    return
+                self.index_again = False
+
     def rebuild_loop(self) -> None:
         """Build once per settled burst of changes: never two at once, none lost."""
         while (first := self.watcher.wait()) is not None and not self.closing:
@@ -275,6 +301,7 @@ class PreviewServer:
             else:
                 self.log(f"rebuilt in {took:.0f} ms: {report.written} written, "
                          f"{report.unchanged} unchanged, {report.removed} removed")
+                self.index_search()
 
     def wait_until_built(self, timeout: float = 60.0) -> None:
         """Hold a page request while a build swaps files in, so no half-built site is seen."""
@@ -291,6 +318,8 @@ class PreviewServer:
         """Watch first (so no edit is missed), build once, then rebuild in the background."""
         self.watcher.start(self.config)
         report = self.run_build()
+        if report is not None:
+            self.index_search()
         self.builder.start()
         return report
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from digest.search import index_site
 from digest.slugs import slugify
 
 from .conftest import REPO, build_site, run_digest, write_site
@@ -31,7 +32,8 @@ def copy_sample(target: Path, base_url: str | None = None) -> Path:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     root = copy_sample(tmp_path_factory.mktemp("sample") / "site")
-    build_site(root)
+    config, _ = build_site(root)
+    index_site(config)
     return root / "output"
 
 
@@ -99,7 +101,8 @@ def test_no_broken_internal_links_under_a_sub_path(sample: Path) -> None:
 
 def test_no_broken_internal_links_at_the_root(tmp_path: Path) -> None:
     root = copy_sample(tmp_path / "site", base_url="https://news.example.org/")
-    build_site(root)
+    config, _ = build_site(root)
+    index_site(config)
     html = (root / "output/index.html").read_text(encoding="utf-8")
     assert 'href="/topics/' in html and "/newsdigest/" not in html
     assert broken_links(root / "output", "https://news.example.org/") == []
@@ -209,7 +212,7 @@ def test_cli_build_prints_one_summary_line_and_exit_codes(tmp_path: Path) -> Non
     result = run_digest("build", cwd=root)
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"\d+ pages, \d+ articles: \d+ files written, \d+ unchanged, "
-                        r"\d+ removed in [\d.]+ s\n", result.stdout), result.stdout
+                        r"\d+ removed in [\d.]+ s(; search index: \d+ pages in [\d.]+ s)?\n", result.stdout), result.stdout
     assert run_digest("build", "--no-such-option", cwd=root).returncode == 2
     assert run_digest("--version", cwd=root).stdout.startswith("digest, version ")
 
@@ -220,7 +223,7 @@ def test_fresh_venv_installs_and_builds_a_new_site(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
                    check=True)
     pip = subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "--quiet",
-                          "--no-deps", "--no-build-isolation", str(REPO)],
+                          "--no-deps", str(REPO)],
                          capture_output=True, text=True)
     assert pip.returncode == 0, pip.stderr
     digest = str(venv / "bin/digest")

@@ -32,7 +32,8 @@ slug: rubio
 Rubio und Barrot sprechen über die Ukraine.
 """
 SITE = {
-    "config.yaml": "title: Vorschau\nbase_url: https://example.org/news/\n",
+    # search is off: its background index would replace the stand-in pagefind/ folder
+    "config.yaml": "title: Vorschau\nbase_url: https://example.org/news/\nsearch: false\n",
     "content/politik/2025-06-03-rubio.md": ARTICLE.format(title="Rubio telefoniert mit Barrot"),
     "static/icon.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
     "static/app.js": "console.log(1);\n",
