@@ -8,9 +8,12 @@ never reuses an old result.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
 import pickle
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,14 +45,23 @@ class ArticleCache:
     def __init__(self, folder: Path, config: Config):
         self.path = folder / "articles.pickle"
         self.salt = hashlib.sha1((code_fingerprint() + parse_settings(config)).encode()).digest()
-        self.old: dict[str, Any] = self.load()
+        self.loaded: dict[str, Any] | None = None
         self.new: dict[str, Any] = {}
+        self.on_disk: set[str] | None = None
+
+    @property
+    def old(self) -> dict[str, Any]:
+        """The previous build's entries, read on first use: a no-op build never needs them."""
+        if self.loaded is None:
+            self.loaded = self.load()
+        return self.loaded
 
     def load(self) -> dict[str, Any]:
         try:
             with self.path.open("rb") as handle:
                 data = pickle.load(handle)
             if data.get("format") == CACHE_FORMAT and data.get("salt") == self.salt:
+                self.on_disk = set(data["entries"])
                 return data["entries"]
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
                 ValueError, KeyError, TypeError):
@@ -63,7 +75,7 @@ class ArticleCache:
         return digest.hexdigest()
 
     def get(self, key: str) -> Any:
-        value = self.old.get(key)
+        value = self.new.get(key) or self.old.get(key)
         if value is not None:
             self.new[key] = value
         return value
@@ -71,16 +83,22 @@ class ArticleCache:
     def put(self, key: str, value: Any) -> None:
         self.new[key] = value
 
+    def advance(self) -> None:
+        """Start the next build of the same process from this build's entries."""
+        self.loaded, self.new = self.new, {}
+
     def save(self) -> None:
-        """Keep only what this build used, so the cache never grows without bound."""
-        if self.new.keys() == self.old.keys():
+        """Keep only what the last build used, so the cache never grows without bound."""
+        entries = self.new or self.loaded or {}
+        if self.on_disk is not None and entries.keys() == self.on_disk:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         with temporary.open("wb") as handle:
-            pickle.dump({"format": CACHE_FORMAT, "salt": self.salt, "entries": self.new},
+            pickle.dump({"format": CACHE_FORMAT, "salt": self.salt, "entries": entries},
                         handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, self.path)
+        self.on_disk = set(entries)
 
 
 def page_fingerprint(salt: bytes, path: str, template: str, context: dict[str, Any]) -> str:
@@ -95,3 +113,67 @@ def site_salt(config: Config, theme_fingerprint: str, site_view: dict[str, Any])
     """What every page shares: code, settings, theme and the site-wide view."""
     text = f"{code_fingerprint()}\0{config.fingerprint()}\0{theme_fingerprint}\0{site_view!r}"
     return hashlib.sha1(text.encode()).digest()
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What the last successful build saw and said: enough to answer an unchanged build."""
+
+    stamp: str
+    pages: int
+    articles: int
+    files: int
+    next_due: str | None
+    warnings: list[list[Any]]
+
+
+def records_path(folder: Path, output: Path) -> Path:
+    key = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
+    return folder / f"last-build-{key}.json"
+
+
+def load_record(folder: Path, output: Path) -> BuildRecord | None:
+    try:
+        data = json.loads(records_path(folder, output).read_text(encoding="utf-8"))
+        return BuildRecord(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def save_record(folder: Path, output: Path, record: BuildRecord) -> None:
+    path = records_path(folder, output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(dataclasses.asdict(record)), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def forget_record(folder: Path, output: Path) -> None:
+    """A failed or partial build must not be taken for an up-to-date one."""
+    records_path(folder, output).unlink(missing_ok=True)
+
+
+def input_stamp(*parts: Any) -> str:
+    """One hash of every input of a build."""
+    return hashlib.sha1(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+class WarmCache:
+    """Parsed articles kept in memory between the builds of one process (digest serve).
+
+    The disk copy is written when the process ends, not after every save of a file.
+    """
+
+    def __init__(self) -> None:
+        self.cache: ArticleCache | None = None
+
+    def for_config(self, config: Config) -> ArticleCache:
+        fresh = ArticleCache(config.cache_path, config)
+        if self.cache is None or self.cache.salt != fresh.salt or \
+                self.cache.path != fresh.path:
+            self.cache = fresh
+        return self.cache
+
+    def save(self) -> None:
+        if self.cache is not None:
+            self.cache.save()

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from .build import BuildOptions, build
 from .cache import ArticleCache
 from .config import Config
-from .content import find_content, read_articles
+from .content import find_content, load_articles, parse_articles
 from .errors import DigestError, Problem, problem
 from .model import build_site
 from .pages import Planner
@@ -151,8 +151,8 @@ def article_sources(config: Config, now: dt.datetime) -> dict[str, str]:
 
     Runs after the build, so every article comes from the build's (scratch) cache.
     """
-    articles, _ = read_articles(config, find_content(config), ArticleCache(config.cache_path,
-                                                                           config))
+    cache = ArticleCache(config.cache_path, config)
+    articles, _ = parse_articles(config, load_articles(config, find_content(config), cache), cache)
     site, _ = build_site(config, articles, now=now)
     return {Planner.output_path(entry.url): entry.article.source for entry in site.entries}
 

@@ -69,49 +69,55 @@ def display_path(config: Config, path: Path) -> str:
 def find_content(config: Config) -> Inventory:
     """Walk content/ in sorted order; links that loop or leave content/ are skipped."""
     root = config.content_path
-    sources: list[SourceFile] = []
-    assets: list[Asset] = []
-    problems: list[Problem] = []
     if not root.is_dir():
         return Inventory((), (), (warning(display_path(config, root), "no content folder; "
                                           "the site has no articles"),))
+    prefix = display_path(config, root).rstrip("/") + "/"
     real_root = root.resolve()
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        kept = []
-        for name in sorted(dirs):
-            if is_ignored(name):
+    sources: list[SourceFile] = []
+    assets: list[Asset] = []
+    problems: list[Problem] = []
+
+    def walk(folder: str, rel_folder: str) -> None:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        for entry in entries:
+            if is_ignored(entry.name):
                 continue
-            if (here / name).is_symlink():
-                problems.append(warning(display_path(config, here / name),
-                                        "skipped: a linked folder (copy it into content/)"))
-                continue
-            kept.append(name)
-        dirs[:] = kept
-        for name in sorted(files):
-            path = here / name
-            if is_ignored(name):
-                continue
-            if path.is_symlink():
-                try:
-                    target = path.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    problems.append(warning(display_path(config, path),
-                                            "skipped: a link that loops or points nowhere"))
-                    continue
-                if not target.is_relative_to(real_root) or not target.is_file():
-                    problems.append(warning(display_path(config, path),
-                                            "skipped: a link to a file outside content/"))
-                    continue
-            elif not path.is_file():
-                continue
-            rel = path.relative_to(root).as_posix()
-            kind = ARTICLE_SUFFIXES.get(path.suffix.lower())
-            if kind:
-                sources.append(SourceFile(path, rel, display_path(config, path), kind))
-            else:
-                assets.append(Asset(path, rel))
+            rel = rel_folder + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, rel + "/")
+            elif entry.is_symlink():
+                problem_text = linked_file_problem(Path(entry.path), real_root)
+                if problem_text:
+                    problems.append(warning(prefix + rel, f"skipped: {problem_text}"))
+                else:
+                    add(entry.path, rel)
+            elif entry.is_file(follow_symlinks=False):
+                add(entry.path, rel)
+
+    def add(path: str, rel: str) -> None:
+        kind = ARTICLE_SUFFIXES.get(os.path.splitext(rel)[1].lower())
+        if kind:
+            sources.append(SourceFile(Path(path), rel, prefix + rel, kind))
+        else:
+            assets.append(Asset(Path(path), rel))
+
+    walk(str(root), "")
     return Inventory(tuple(sources), tuple(assets), tuple(problems))
+
+
+def linked_file_problem(path: Path, real_root: Path) -> str | None:
+    """Why a link inside content/ cannot be read as content, or None when it can."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "a link that loops or points nowhere"
+    if target.is_dir():
+        return "a linked folder (copy it into content/)"
+    if not target.is_relative_to(real_root) or not target.is_file():
+        return "a link to a file outside content/"
+    return None
 
 
 def decode(data: bytes, display: str) -> tuple[str | None, Problem | None]:
@@ -340,35 +346,56 @@ def parse_job(reader: ArticleReader, job: ReadJob) -> tuple[Article | None, list
     return reader.from_bytes(job.source, job.data, job.mtime, job.siblings)
 
 
-def read_articles(config: Config, inventory: Inventory, cache: ArticleCache, jobs: int = 0
-                  ) -> tuple[list[Article], list[Problem]]:
-    """Read every article file, parsing only what the cache has not seen; collect problems."""
+@dataclass(frozen=True)
+class Loaded:
+    """The article files read from disk, each with its cache key; not yet parsed."""
+
+    jobs: tuple[ReadJob, ...]
+    problems: tuple[Problem, ...]
+
+    def stamp(self) -> list[tuple[str, str, float]]:
+        """What the files were: path, content key and modification time."""
+        return [(job.source.rel_path, job.key, job.mtime) for job in self.jobs]
+
+
+def load_articles(config: Config, inventory: Inventory, cache: ArticleCache) -> Loaded:
+    """Read every article file's bytes and key them by everything parsing depends on."""
     siblings = frozenset(asset.rel_path for asset in inventory.assets)
     folder_files: dict[str, list[str]] = {}
     for asset in inventory.assets:
         folder_files.setdefault(asset.rel_path.rpartition("/")[0], []).append(asset.rel_path)
-    results: list[tuple[Article | None, list[Problem]] | None] = []
-    todo: list[tuple[int, ReadJob]] = []
+    jobs: list[ReadJob] = []
     problems: list[Problem] = list(inventory.problems)
     for source in inventory.sources:
         data, mtime, found = read_source(source, config.max_file_size)
-        if data is None:
-            problems += found
-            continue
-        folder = source.rel_path.rpartition("/")[0]
-        key = cache.key(source.rel_path, data, "\n".join(folder_files.get(folder, ())))
-        hit = cache.get(key)
-        if hit is not None and (hit[0] is None or not hit[0].date_from_mtime or hit[2] == mtime):
+        problems += found
+        if data is not None:
+            folder = source.rel_path.rpartition("/")[0]
+            key = cache.key(source.rel_path, data, "\n".join(folder_files.get(folder, ())))
+            jobs.append(ReadJob(source, data, mtime, siblings, key))
+    return Loaded(tuple(jobs), tuple(problems))
+
+
+def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: int = 0
+                   ) -> tuple[list[Article], list[Problem]]:
+    """Parse what the cache has not seen, in parallel when there is much; collect problems."""
+    results: list[tuple[Article | None, list[Problem]] | None] = []
+    todo: list[tuple[int, ReadJob]] = []
+    for job in loaded.jobs:
+        hit = cache.get(job.key)
+        if hit is not None and (hit[0] is None or not hit[0].date_from_mtime
+                                or hit[2] == job.mtime):
             results.append((hit[0], hit[1]))
             continue
-        todo.append((len(results), ReadJob(source, data, mtime, siblings, key)))
+        todo.append((len(results), job))
         results.append(None)
     parsed = run_parallel(parse_job, [job for _, job in todo], jobs,
                           setup=lambda: ArticleReader(config))
     for (index, job), outcome in zip(todo, parsed, strict=True):
         results[index] = outcome
         cache.put(job.key, (outcome[0], outcome[1], job.mtime))
-    articles = []
+    articles: list[Article] = []
+    problems: list[Problem] = list(loaded.problems)
     for outcome in results:
         if outcome is not None:
             if outcome[0] is not None:

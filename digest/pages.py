@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ TOPICS_URL = "/topics/"
 TAGS_URL = "/tags/"
 SEARCH_URL = "/search/"
 RELATED_COUNT = 4
-NEIGHBOURS = 8
+NEIGHBOURS = 6
 
 
 @dataclass(frozen=True)
@@ -206,31 +205,20 @@ class Planner:
     def related(self) -> dict[int, list[Entry]]:
         """Articles that share the topic or tags, found among near neighbours in each group.
 
-        Looking only at neighbours keeps this linear in the number of articles.
+        Looking only at neighbours keeps this linear in the number of articles. An article
+        sharing more groups ranks higher; ties and the final list go newest first.
         """
-        position: dict[tuple[str, int], int] = {}
-        groups = {("t", g.slug): g for g in self.site.topics}
-        groups.update({("g", g.slug): g for g in self.site.tags})
-        for key, group in groups.items():
-            for i, entry in enumerate(group.entries):
-                position[(key[0] + key[1], id(entry))] = i
-        result: dict[int, list[Entry]] = {}
         rank = {id(e): i for i, e in enumerate(self.site.entries)}  # newest first
-        for entry in self.site.entries:
-            keys = [("t", r.slug) for r in entry.topics] + [("g", r.slug) for r in entry.tags]
-            score: dict[int, tuple[int, Entry]] = {}
-            for key in keys:
-                members = groups[key].entries
-                i = position[(key[0] + key[1], id(entry))]
-                for other in itertools.chain(members[max(0, i - NEIGHBOURS):i],
-                                             members[i + 1:i + 1 + NEIGHBOURS]):
-                    count = score.get(id(other), (0, other))[0]
-                    score[id(other)] = (count + 1, other)
-            ranked = sorted(score.values(), key=lambda s: (-s[0], rank[id(s[1])]))
-            chosen = [other for _, other in ranked[:RELATED_COUNT]]
-            chosen.sort(key=lambda e: rank[id(e)])
-            result[id(entry)] = chosen
-        return result
+        scores: dict[int, Counter[int]] = {id(e): Counter() for e in self.site.entries}
+        for group in (*self.site.topics, *self.site.tags):
+            ranks = [rank[id(e)] for e in group.entries]
+            for i, own in enumerate(group.entries):
+                scores[id(own)].update(ranks[max(0, i - NEIGHBOURS):i])
+                scores[id(own)].update(ranks[i + 1:i + 1 + NEIGHBOURS])
+        entries = self.site.entries
+        return {key: [entries[r] for r in sorted(sorted(score, key=lambda r: (-score[r], r))
+                                                 [:RELATED_COUNT])]
+                for key, score in scores.items()}
 
     def day_pages(self) -> list[Page]:
         pages = []

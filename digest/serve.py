@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .build import BuildOptions, BuildReport, build
+from .cache import WarmCache
 from .config import Config
 from .errors import DigestError, Problem
 from .search import index_site
@@ -221,6 +222,7 @@ class PreviewServer:
         self.changed = threading.Condition()
         self.building = self.closing = False
         self.indexing = self.index_again = False
+        self.warm = WarmCache()
         self.watcher = Watcher(config_file)
         self.builder = threading.Thread(target=self.rebuild_loop, name="digest-build", daemon=True)
         try:
@@ -248,7 +250,7 @@ class PreviewServer:
         try:
             self.config = self.load()
             self.watcher.update(self.config)
-            report = build(self.config, self.options)
+            report = build(self.config, self.options, self.warm)
         except DigestError as exc:
             problems = tuple(p for p in exc.problems if not p.warning) or tuple(exc.problems)
             for item in exc.problems:
@@ -334,4 +336,5 @@ class PreviewServer:
         self.watcher.stop()
         if self.builder.is_alive():
             self.builder.join(timeout=30)
+        self.warm.save()
         self.httpd.server_close()

@@ -39,18 +39,49 @@ def safe_relative(rel: str) -> str:
     return path.as_posix()
 
 
+def manifest_path(output: Path, state_dir: Path) -> Path:
+    """Where the list of files a build owns in `output` is kept."""
+    key = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
+    return state_dir / f"manifest-{key}.json"
+
+
+def load_manifest(path: Path) -> dict[str, list]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") == MANIFEST_VERSION:
+            return data["files"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    return {}
+
+
+def output_intact(output: Path, state_dir: Path) -> bool:
+    """True when every file the last build wrote is still there, as it was written."""
+    files = load_manifest(manifest_path(output, state_dir))
+    if not files:
+        return False
+    root = str(output)
+    for rel, (_, size, mtime_ns, *_) in files.items():
+        try:
+            stat = os.stat(os.path.join(root, rel))
+        except OSError:
+            return False
+        if stat.st_size != size or stat.st_mtime_ns != mtime_ns:
+            return False
+    return True
+
+
 class OutputWriter:
     """Stages the new site beside the old one, then swaps it in file by file."""
 
     def __init__(self, output: Path, state_dir: Path, clean: bool = False):
         self.output = output
         self.root = output.resolve()
-        self.checked_folders: dict[Path, bool] = {}
+        self.checked_folders: dict[str, bool] = {}
         self.clean = clean
-        key = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
-        self.manifest_path = state_dir / f"manifest-{key}.json"
+        self.manifest_path = manifest_path(output, state_dir)
         self.staging = Path(tempfile.mkdtemp(prefix="staging-", dir=self.ensure(state_dir)))
-        self.old = {} if clean else self.load_manifest()
+        self.old = {} if clean else load_manifest(self.manifest_path)
         self.new: dict[str, list] = {}
         self.staged: dict[str, Path] = {}
         self.unchanged = 0
@@ -60,29 +91,28 @@ class OutputWriter:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def load_manifest(self) -> dict[str, list]:
-        try:
-            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            if data.get("version") == MANIFEST_VERSION:
-                return data["files"]
-        except (OSError, ValueError, KeyError, AttributeError):
-            pass
-        return {}
-
     def target(self, rel: str) -> Path:
         """The output path for a relative path; its folder, links resolved, must be inside.
 
         The file itself is replaced by a rename, which never follows a link.
         """
         target = self.output / safe_relative(rel)
-        folder = target.parent
-        inside = self.checked_folders.get(folder)
-        if inside is None:
-            inside = folder.resolve().is_relative_to(self.root)
-            self.checked_folders[folder] = inside
-        if not inside:
+        if not self.inside(str(target.parent)):
             raise DigestError(problem(rel, "refusing to write outside the output folder"))
         return target
+
+    def inside(self, folder: str) -> bool:
+        """Whether a folder lies inside the output, following any link on the way."""
+        known = self.checked_folders.get(folder)
+        if known is None:
+            if folder == str(self.output):
+                known = True
+            elif os.path.islink(folder):
+                known = Path(folder).resolve().is_relative_to(self.root)
+            else:
+                known = self.inside(os.path.dirname(folder))
+            self.checked_folders[folder] = known
+        return known
 
     def is_current(self, rel: str, digest: str, data: bytes | None, source: Path | None) -> bool:
         """True when the file on disk already holds these bytes."""
@@ -116,7 +146,7 @@ class OutputWriter:
         if self.clean or not known or len(known) < 4 or known[3] != fingerprint:
             return False
         try:
-            stat = self.target(rel).stat()
+            stat = os.stat(self.target(rel))
         except OSError:
             return False
         if known[1] != stat.st_size or known[2] != stat.st_mtime_ns:
@@ -174,6 +204,8 @@ class OutputWriter:
         return WriteReport(len(self.staged), self.unchanged, removed)
 
     def save_manifest(self) -> None:
+        if self.new == self.old and self.manifest_path.exists():
+            return
         text = json.dumps({"version": MANIFEST_VERSION, "files": self.new}, sort_keys=True)
         temporary = self.manifest_path.with_suffix(".tmp")
         temporary.write_text(text, encoding="utf-8")

@@ -145,3 +145,28 @@ def test_parallel_output_equals_serial_output(tmp_path: Path) -> None:
     build_site(serial, jobs=1)
     build_site(parallel, jobs=2)
     assert tree(serial / "output") == tree(parallel / "output")
+
+
+def test_unchanged_build_still_repairs_output_edited_by_hand(site) -> None:
+    root = site({"content/politik/2025-06-03-a.md": "---\ntitle: A\n---\nx\n"})
+    build_site(root)
+    page = root / "output/2025/06/03/a/index.html"
+    original = page.read_bytes()
+    page.write_text("kaputt", encoding="utf-8")
+    (root / "output/feed.xml").unlink()
+    _, report = build_site(root)
+    assert report.written == 2
+    assert page.read_bytes() == original and (root / "output/feed.xml").is_file()
+
+
+def test_an_article_falls_due_without_any_file_changing(site) -> None:
+    import datetime as dt
+
+    root = site({"content/politik/2025-06-03-a.md": "---\ntitle: A\n---\nx\n",
+                 "content/politik/2030-01-01-b.md": "---\ntitle: B\n---\ny\n"})
+    _, before = build_site(root, now=dt.datetime(2029, 12, 31, tzinfo=dt.UTC))
+    assert before.next_due is not None and not (root / "output/2030").exists()
+    _, unchanged = build_site(root, now=dt.datetime(2029, 12, 31, 12, tzinfo=dt.UTC))
+    assert unchanged.written == 0
+    _, after = build_site(root, now=dt.datetime(2030, 1, 2, tzinfo=dt.UTC))
+    assert (root / "output/2030/01/01/b/index.html").is_file() and after.next_due is None
