@@ -30,7 +30,7 @@ from .errors import DigestError, Problem
 from .model import Article, Site, build_site
 from .pages import Page, Plan, plan_pages
 from .render import Renderer, Theme, load_theme
-from .workers import run_parallel
+from .workers import Progress, run_parallel, stage_counter
 from .write import OutputWriter, WriteReport, output_intact
 
 
@@ -44,6 +44,8 @@ class BuildOptions:
     clean: bool = False
     jobs: int = 0
     now: dt.datetime | None = None
+    progress: Progress | None = None
+    """Told what a build is doing: (stage, items done, items in the stage)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,21 @@ class BuildReport:
     warnings: tuple[Problem, ...] = ()
     next_due: dt.datetime | None = None
     articles: int = 0
-    extra: dict = field(default_factory=dict)
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage, for --verbose."""
+
+
+class Laps:
+    """Seconds spent in each stage of a build."""
+
+    def __init__(self, started: float) -> None:
+        self.last = started
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = now - self.last
+        self.last = now
 
 
 def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
@@ -94,21 +110,23 @@ def render_job(renderer: Renderer, page: Page) -> bytes:
     return renderer.render(page)
 
 
-def write_site(config: Config, plan: Plan, theme: Theme, jobs: int, clean: bool) -> WriteReport:
+def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions) -> WriteReport:
     """Render what changed into the staging area, then swap the new files in.
 
     A page whose inputs hash to the fingerprint it was last written with is not rendered.
     """
     salt = site_salt(config, theme.fingerprint(), plan.site)
-    writer = OutputWriter(config.output_path, config.cache_path, clean=clean)
+    writer = OutputWriter(config.output_path, config.cache_path, clean=options.clean)
     try:
         todo: list[tuple[Page, str]] = []
         for page in plan.pages:
             fingerprint = page_fingerprint(salt, page.path, page.template, page.context)
             if not writer.unchanged_since(page.path, fingerprint):
                 todo.append((page, fingerprint))
-        rendered = run_parallel(render_job, [page for page, _ in todo], jobs,
-                                setup=lambda: Renderer(config, theme, plan.site))
+        rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,
+                                setup=lambda: Renderer(config, theme, plan.site),
+                                progress=stage_counter(options.progress, "rendering pages",
+                                                       len(todo)))
         for (page, fingerprint), data in zip(todo, rendered, strict=True):
             writer.add(page.path, data, fingerprint)
         for path, data in plan.files:
@@ -189,20 +207,26 @@ def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | No
                      ) -> BuildReport:
     """The stages in order; see build()."""
     started = time.perf_counter()
+    laps = Laps(started)
     now = options.now or dt.datetime.now(dt.UTC)
     inventory = find_content(config)
     cache = warm.for_config(config) if warm else ArticleCache(config.cache_path, config)
     loaded = load_articles(config, inventory, cache)
     theme = load_theme(config)
     stamp = build_inputs(config, options, theme, inventory, loaded)
+    laps.lap("inputs")
     if not options.clean and (same := unchanged_report(config, stamp, now, started)):
         return same
     forget_record(config.cache_path, config.output_path)
-    articles, problems = parse_articles(config, loaded, cache, options.jobs)
+    articles, problems = parse_articles(config, loaded, cache, options.jobs, options.progress)
+    laps.lap("parse")
     site, model_problems = model_site(config, articles, options, now)
     warnings = settle(problems + model_problems, options.skip_invalid)
+    laps.lap("model")
     plan = plan_pages(config, site, inventory.assets, theme.static)
-    report = write_site(config, plan, theme, options.jobs, options.clean)
+    laps.lap("plan")
+    report = write_site(config, plan, theme, options)
+    laps.lap("render and write")
     if warm:
         cache.advance()
     else:
@@ -216,4 +240,4 @@ def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | No
     return BuildReport(
         pages=pages, written=report.written, unchanged=report.unchanged, removed=report.removed,
         seconds=time.perf_counter() - started, warnings=warnings, next_due=due,
-        articles=len(site.entries))
+        articles=len(site.entries), stages=laps.seconds)

@@ -16,6 +16,7 @@ from .build import BuildOptions, BuildReport, build
 from .config import Config, load_config
 from .errors import DigestError, Problem
 from .search import index_site
+from .terminal import TerminalProgress
 
 
 def report_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -96,13 +97,22 @@ def build_command(config_path: Path, output: Path | None, drafts: bool, future: 
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose exclude each other")
     config = open_config(config_path, output, base_url)
+    progress = TerminalProgress() if TerminalProgress.wanted(quiet) else None
     options = BuildOptions(drafts=drafts, future=future, clean=clean, jobs=jobs,
-                           skip_invalid=skip_invalid or config.on_error == "skip")
-    report = build(config, options)
+                           skip_invalid=skip_invalid or config.on_error == "skip",
+                           progress=progress)
+    try:
+        report = build(config, options)
+    finally:
+        if progress:
+            progress.close()
     report_problems(report.warnings)
     search = index_site(config)
     if not quiet:
         click.echo(summary(report) + ("" if search.skipped else f"; {search.summary()}"))
+        if verbose and report.stages:
+            click.echo("stages: " + ", ".join(f"{stage} {seconds:.2f} s"
+                                              for stage, seconds in report.stages.items()))
         if report.next_due:
             click.echo(f"next scheduled article: {report.next_due.isoformat()} "
                        "(a build after then publishes it)")
@@ -245,7 +255,6 @@ def publish_command(config_path: Path, remote: str, branch: str, message: str | 
     import tempfile
 
     from .publish import prepare, publish_site, scratch_config
-    from .search import index_site
 
     config = open_config(config_path)
     target = prepare(config, remote=remote, branch=branch, cname=cname, push=not no_push)

@@ -16,7 +16,7 @@ from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime
 from .markup import Markup, shorten, title_from_markdown
 from .model import Article
 from .slugs import slugify
-from .workers import run_parallel
+from .workers import Progress, run_parallel, stage_counter
 from .yamltext import YamlSyntaxError, key_position, load_yaml
 
 ARTICLE_SUFFIXES = {".md": "md", ".markdown": "md", ".txt": "txt"}
@@ -376,7 +376,8 @@ def load_articles(config: Config, inventory: Inventory, cache: ArticleCache) -> 
     return Loaded(tuple(jobs), tuple(problems))
 
 
-def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: int = 0
+def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: int = 0,
+                   progress: Progress | None = None
                    ) -> tuple[list[Article], list[Problem]]:
     """Parse what the cache has not seen, in parallel when there is much; collect problems."""
     results: list[tuple[Article | None, list[Problem]] | None] = []
@@ -390,7 +391,8 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
         todo.append((len(results), job))
         results.append(None)
     parsed = run_parallel(parse_job, [job for _, job in todo], jobs,
-                          setup=lambda: ArticleReader(config))
+                          setup=lambda: ArticleReader(config),
+                          progress=stage_counter(progress, "reading articles", len(todo)))
     for (index, job), outcome in zip(todo, parsed, strict=True):
         results[index] = outcome
         cache.put(job.key, (outcome[0], outcome[1], job.mtime))

@@ -20,6 +20,26 @@ R = TypeVar("R")
 _JOB: dict[str, Any] = {}
 
 
+Progress = Callable[[str, int, int], None]
+"""Told what a build is doing: (stage, items done, items in the stage)."""
+
+
+def stage_counter(progress: Progress | None, stage: str, total: int
+                  ) -> Callable[[int], None] | None:
+    """A callback that tells `progress` how far one stage has come."""
+    if progress is None or not total:
+        return None
+    done = 0
+    progress(stage, 0, total)
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        progress(stage, done, total)
+
+    return advance
+
+
 def worker_count(jobs: int) -> int:
     """--jobs 0 means one worker per available core."""
     if jobs > 0:
@@ -37,13 +57,22 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
 
 
 def run_parallel(function: Callable[[Any, T], R], items: Sequence[T], jobs: int,
-                 setup: Callable[[], Any] | None = None, minimum: int = 200) -> list[R]:
-    """Map `function(state, item)` over items, in order; `setup()` makes each worker's state."""
+                 setup: Callable[[], Any] | None = None, minimum: int = 200,
+                 progress: Callable[[int], None] | None = None) -> list[R]:
+    """Map `function(state, item)` over items, in order; `setup()` makes each worker's state.
+
+    `progress(n)` is told whenever n more items are done.
+    """
+    advance = progress or (lambda n: None)
     workers = min(worker_count(jobs), max(1, len(items) // max(1, minimum // 4)))
     if workers <= 1 or len(items) < minimum or "fork" not in \
             multiprocessing.get_all_start_methods():
         state = setup() if setup else None
-        return [function(state, item) for item in items]
+        done = []
+        for item in items:
+            done.append(function(state, item))
+            advance(1)
+        return done
     size = -(-len(items) // (workers * 4))
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _JOB.update(function=function, items=items, setup=setup)
@@ -53,6 +82,7 @@ def run_parallel(function: Callable[[Any, T], R], items: Sequence[T], jobs: int,
             results: list[R] = []
             for part in pool.map(_run_chunk, chunks):
                 results.extend(part)
+                advance(len(part))
             return results
     finally:
         _JOB.clear()
