@@ -31,7 +31,7 @@ from .model import Article, Site, build_site
 from .pages import Page, Plan, plan_pages
 from .render import Renderer, Theme, load_theme
 from .workers import Progress, run_parallel, stage_counter
-from .write import OutputWriter, WriteReport, output_intact
+from .write import OutputWriter, Staged, WriteReport, output_intact
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,10 @@ def next_due(articles: list[Article], options: BuildOptions, now: dt.datetime
     return min(due, default=None)
 
 
-def render_job(renderer: Renderer, page: Page) -> bytes:
-    return renderer.render(page)
+def render_job(state: tuple[Renderer, OutputWriter], page: Page) -> Staged:
+    """Render one page and stage it: both run in the worker processes."""
+    renderer, writer = state
+    return writer.stage(page.path, renderer.render(page))
 
 
 def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions) -> WriteReport:
@@ -124,11 +126,11 @@ def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions) 
             if not writer.unchanged_since(page.path, fingerprint):
                 todo.append((page, fingerprint))
         rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,
-                                setup=lambda: Renderer(config, theme, plan.site),
+                                setup=lambda: (Renderer(config, theme, plan.site), writer),
                                 progress=stage_counter(options.progress, "rendering pages",
                                                        len(todo)))
-        for (page, fingerprint), data in zip(todo, rendered, strict=True):
-            writer.add(page.path, data, fingerprint)
+        for (_, fingerprint), staged in zip(todo, rendered, strict=True):
+            writer.accept(staged, fingerprint)
         for path, data in plan.files:
             writer.add(path, data)
         for copy in plan.copies:

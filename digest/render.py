@@ -115,7 +115,7 @@ class Renderer:
         loader = jinja2.FileSystemLoader([str(f / "templates") for f in self.folders])
         self.env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True,
                                       lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-                                      keep_trailing_newline=True)
+                                      keep_trailing_newline=True, auto_reload=False)
         lang = config.lang
         self.env.filters.update({
             "date": lambda v: long_date(v.date() if isinstance(v, dt.datetime) else v, lang),

@@ -39,6 +39,15 @@ def safe_relative(rel: str) -> str:
     return path.as_posix()
 
 
+@dataclass(frozen=True)
+class Staged:
+    """One file of the new site: its manifest entry, and where its bytes wait (None: current)."""
+
+    rel: str
+    entry: list
+    path: str | None
+
+
 def manifest_path(output: Path, state_dir: Path) -> Path:
     """Where the list of files a build owns in `output` is kept."""
     key = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
@@ -78,6 +87,9 @@ class OutputWriter:
         self.output = output
         self.root = output.resolve()
         self.checked_folders: dict[str, bool] = {}
+        umask = os.umask(0)
+        os.umask(umask)
+        self.mode = 0o666 & ~umask
         self.clean = clean
         self.manifest_path = manifest_path(output, state_dir)
         self.staging = Path(tempfile.mkdtemp(prefix="staging-", dir=self.ensure(state_dir)))
@@ -114,28 +126,49 @@ class OutputWriter:
             self.checked_folders[folder] = known
         return known
 
-    def is_current(self, rel: str, digest: str, data: bytes | None, source: Path | None) -> bool:
-        """True when the file on disk already holds these bytes."""
-        target = self.target(rel)
-        try:
-            stat = target.stat()
-        except OSError:
-            return False
-        known = self.old.get(rel)
+    def on_disk(self, rel: str, digest: str, size: int) -> list | None:
+        """The manifest entry for a file the output already holds with exactly these bytes."""
         if self.clean:
-            return False
+            return None
+        try:
+            stat = os.stat(self.target(rel))
+        except OSError:
+            return None
+        known = self.old.get(rel)
         if known and known[0] == digest and known[1] == stat.st_size and \
                 known[2] == stat.st_mtime_ns:
-            self.new[rel] = list(known)
-            return True
-        size = len(data) if data is not None else source.stat().st_size if source else -1
+            return list(known[:3])
         if stat.st_size != size:
-            return False
-        current = hashlib.sha1(target.read_bytes()).hexdigest()
-        if current == digest:
-            self.new[rel] = [digest, stat.st_size, stat.st_mtime_ns, ""]
-            return True
-        return False
+            return None
+        with open(self.target(rel), "rb") as handle:
+            if hashlib.sha1(handle.read()).hexdigest() != digest:
+                return None
+        return [digest, stat.st_size, stat.st_mtime_ns]
+
+    def stage(self, rel: str, data: bytes) -> Staged:
+        """Put one file's bytes into the staging area, unless the output already has them.
+
+        Changes nothing on the writer, so worker processes can stage files in parallel.
+        """
+        digest = hashlib.sha1(data).hexdigest()
+        current = self.on_disk(rel, digest, len(data))
+        if current is not None:
+            return Staged(rel, current, None)
+        handle, name = tempfile.mkstemp(dir=self.staging)
+        os.fchmod(handle, self.mode)  # mkstemp makes files private; pages are for everyone
+        with os.fdopen(handle, "wb") as staged:
+            staged.write(data)
+            staged.flush()
+            mtime_ns = os.fstat(staged.fileno()).st_mtime_ns  # a rename keeps it
+        return Staged(rel, [digest, len(data), mtime_ns], name)
+
+    def accept(self, staged: Staged, fingerprint: str = "") -> None:
+        """Take a staged file (or the note that it is already current) into this build."""
+        self.new[staged.rel] = [*staged.entry, fingerprint]
+        if staged.path is None:
+            self.unchanged += 1
+        else:
+            self.staged[staged.rel] = Path(staged.path)
 
     def unchanged_since(self, rel: str, fingerprint: str) -> bool:
         """True when the last build wrote this file from the same inputs and it is untouched.
@@ -157,15 +190,7 @@ class OutputWriter:
 
     def add(self, rel: str, data: bytes, fingerprint: str = "") -> None:
         """Stage one file's bytes, unless the output already has exactly them."""
-        digest = hashlib.sha1(data).hexdigest()
-        if self.is_current(rel, digest, data, None):
-            self.new[rel] = [*self.new[rel][:3], fingerprint]
-            self.unchanged += 1
-            return
-        staged = self.staging / f"{len(self.staged)}"
-        staged.write_bytes(data)
-        self.staged[rel] = staged
-        self.new[rel] = [digest, len(data), 0, fingerprint]
+        self.accept(self.stage(rel, data), fingerprint)
 
     def copy(self, rel: str, source: Path) -> None:
         """Stage a copy of a file (theme asset, image), unless the output already has it."""
@@ -176,16 +201,18 @@ class OutputWriter:
 
     def commit(self) -> WriteReport:
         """Move every staged file into place, remove files the site no longer owns."""
+        made: set[Path] = set()
         try:
             for rel, staged in self.staged.items():
                 target = self.target(rel)
-                if target.is_dir() and not target.is_symlink():
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                try:
+                    move(staged, target)
+                except IsADirectoryError:
                     raise DigestError(problem(rel, "a folder stands where the site needs a "
-                                              "file; remove it from the output folder"))
-                target.parent.mkdir(parents=True, exist_ok=True)
-                move(staged, target)
-                stat = target.stat()
-                self.new[rel][2] = stat.st_mtime_ns
+                                              "file; remove it from the output folder")) from None
             removed = 0
             owned = set(self.old)
             if self.clean and self.output.is_dir():
@@ -224,7 +251,7 @@ def move(staged: Path, target: Path) -> None:
         if exc.errno != errno.EXDEV:
             raise
         temporary = target.with_name(f".{target.name}.digest-tmp")
-        shutil.copyfile(staged, temporary)
+        shutil.copy2(staged, temporary)  # keeps the modification time the manifest noted
         os.replace(temporary, target)
 
 
