@@ -26,7 +26,7 @@ from .cache import (
 )
 from .config import Config
 from .content import Inventory, Loaded, find_content, load_articles, parse_articles
-from .errors import DigestError, Problem
+from .errors import DigestError, Problem, problem
 from .model import Article, Site, build_site
 from .pages import Page, Plan, plan_pages
 from .render import Renderer, Theme, load_theme
@@ -136,6 +136,10 @@ def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions) 
         for copy in plan.copies:
             writer.copy(copy.path, copy.source)
         return writer.commit()
+    except OSError as exc:  # a full disk, a file too large, a folder without permission
+        where = exc.filename if exc.filename else config.output_path
+        raise DigestError(problem(where, f"cannot write the site: {exc.strerror}; the output "
+                                  "folder keeps the files it had")) from None
     finally:
         writer.discard()
 

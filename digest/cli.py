@@ -39,8 +39,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except DigestError as exc:
             report_problems(exc.problems)
             errors = sum(1 for p in exc.problems if not p.warning)
-            click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.",
-                       err=True)
+            click.echo(f"{errors} error{'s' if errors != 1 else ''}.", err=True)
             sys.exit(1)
 
     return wrapper
@@ -248,13 +247,20 @@ def check_command(config_path: Path) -> None:
 @click.option("--cname", metavar="DOMAIN", help="Custom domain, written as CNAME "
               "(default: cname in config.yaml).")
 @click.option("--no-push", is_flag=True, help="Commit to the branch but do not push.")
+@click.option("--drafts", "--future", "unpublishable", is_flag=True,
+              help="Refused: a published site never includes drafts or future articles.")
 @user_errors
 def publish_command(config_path: Path, remote: str, branch: str, message: str | None,
-                    cname: str | None, no_push: bool) -> None:
+                    cname: str | None, no_push: bool, unpublishable: bool) -> None:
     """Build (never drafts or future articles) and publish to the gh-pages branch."""
     import tempfile
 
     from .publish import prepare, publish_site, scratch_config
+
+    if unpublishable:
+        raise DigestError(Problem("command line", 0, 0, "publish never includes drafts or "
+                                  "future articles; preview them with 'digest serve --drafts "
+                                  "--future' instead"))
 
     config = open_config(config_path)
     target = prepare(config, remote=remote, branch=branch, cname=cname, push=not no_push)

@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import markdown
+from babel import Locale, UnknownLocaleError
+
 from .errors import DigestError, Problem, problem
 from .schema import SchemaProblem, build_dataclass, key_label
+from .textfile import decode
 from .yamltext import YamlSyntaxError, key_position, load_yaml
 
 
@@ -135,6 +139,9 @@ class Config:
         return hashlib.sha1(repr(dataclasses.astuple(self)).encode()).hexdigest()
 
 
+COMMAND_LINE = {"output_dir": "--output", "base_url": "--base-url"}
+"""Settings the command line can override; their errors name the option, not config.yaml."""
+
 PLACEHOLDERS = {
     "article": {"year", "month", "day", "slug", "topic"},
     "day": {"year", "month", "day"},
@@ -179,21 +186,64 @@ def check_values(config: Config) -> list[SchemaProblem]:
     for name in ("content_dir", "output_dir"):
         if not getattr(config, name).strip():
             found.append(SchemaProblem((name,), "expected a folder name"))
-    if config.output_path.resolve() in (config.root.resolve(), config.content_path.resolve()):
-        found.append(SchemaProblem(("output_dir",), "the output folder must not be the site "
-                                   "folder or the content folder"))
+    found += check_output_folder(config)
+    try:
+        Locale.parse(config.language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        found.append(SchemaProblem(("language",), "expected a language tag such as 'de' or "
+                                   f"'en-GB', got {config.language!r}"))
+    if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
+        found.append(SchemaProblem(("theme",), f"no folder themes/{config.theme}/ in the site"))
+    markdown_problem = check_markdown(config.markdown)
+    if markdown_problem:
+        found.append(markdown_problem)
     return found
+
+
+def check_output_folder(config: Config) -> list[SchemaProblem]:
+    """The output folder is emptied and rewritten: it must hold none of the site's sources."""
+    output = config.output_path.resolve()
+    root = config.root.resolve()
+    sources = {"the site folder": root, "the content folder": config.content_path.resolve(),
+               "the static folder": config.static_path.resolve(),
+               "the themes folder": (root / "themes").resolve(),
+               "the cache folder": config.cache_path.resolve()}
+    for name, folder in sources.items():
+        if output == folder or folder.is_relative_to(output) or (
+                name != "the site folder" and output.is_relative_to(folder)):
+            return [SchemaProblem(("output_dir",), f"the output folder {str(output)!r} must "
+                                  f"neither be nor hold nor lie inside {name}")]
+    return []
+
+
+def check_markdown(settings: MarkdownSettings) -> SchemaProblem | None:
+    """Load the Markdown extensions once, so a typo is a message, not a crash mid-build."""
+    try:
+        markdown.Markdown(extensions=list(settings.extensions),
+                          extension_configs={k: dict(v) for k, v in
+                                             settings.extension_configs.items()})
+    except ImportError as exc:
+        name = getattr(exc, "name", None) or str(exc)
+        return SchemaProblem(("markdown", "extensions"), f"unknown Markdown extension {name!r}")
+    except KeyError as exc:
+        return SchemaProblem(("markdown", "extension_configs"),
+                             f"unknown option {exc} for a Markdown extension")
+    except (TypeError, ValueError, AttributeError) as exc:
+        return SchemaProblem(("markdown",), f"the Markdown settings do not work: {exc}")
+    return None
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> Config:
     """Read and validate config.yaml; raise DigestError listing every problem in it."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text, bad = decode(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise DigestError(problem(path, "no config.yaml here; create a site with "
                                   "'digest init' or name one with --config")) from None
-    except UnicodeDecodeError as exc:
-        raise DigestError(problem(path, f"not UTF-8 text (byte {exc.start})")) from None
+    except OSError as exc:
+        raise DigestError(problem(path, f"cannot be read: {exc.strerror}")) from None
+    if bad or text is None:
+        raise DigestError(bad or problem(path, "cannot be read"))
     try:
         data = load_yaml(text)
     except YamlSyntaxError as exc:
@@ -215,9 +265,14 @@ def config_from_data(path: Path, text: str, data: Any,
     if found:
         problems: list[Problem] = []
         for item in found:
-            line, column = key_position(text, item.keys) if item.keys else (1, 1)
             label = key_label(item.keys)
+            flag = COMMAND_LINE.get(str(item.keys[0])) if item.keys and overrides and \
+                str(item.keys[0]) in overrides else None
+            if flag:
+                problems.append(Problem("command line", 0, 0, f"'{flag}': {item.message}"))
+                continue
+            line, column = key_position(text, item.keys) if item.keys else (1, 1)
             problems.append(problem(path, f"'{label}': {item.message}" if label else item.message,
                                     line, column))
-        raise DigestError(problems)
+        raise DigestError(sorted(problems, key=lambda p: (p.line, p.column)))
     return config

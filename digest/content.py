@@ -16,6 +16,7 @@ from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime
 from .markup import Markup, shorten, title_from_markdown
 from .model import Article
 from .slugs import slugify
+from .textfile import decode
 from .workers import Progress, run_parallel, stage_counter
 from .yamltext import YamlSyntaxError, key_position, load_yaml
 
@@ -82,9 +83,11 @@ def find_content(config: Config) -> Inventory:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
         for entry in entries:
-            if is_ignored(entry.name):
-                continue
             rel = rel_folder + entry.name
+            if is_ignored(entry.name):
+                problems.append(warning(prefix + rel, "skipped: a hidden file or an editor's "
+                                        "backup, swap or lock file"))
+                continue
             if entry.is_dir(follow_symlinks=False):
                 walk(entry.path, rel + "/")
             elif entry.is_symlink():
@@ -118,20 +121,6 @@ def linked_file_problem(path: Path, real_root: Path) -> str | None:
     if not target.is_relative_to(real_root) or not target.is_file():
         return "a link to a file outside content/"
     return None
-
-
-def decode(data: bytes, display: str) -> tuple[str | None, Problem | None]:
-    """UTF-8 (a BOM allowed) to text with LF line ends; a bad byte is named by position."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
-        before = data[:start]
-        line = before.count(b"\n") + 1
-        column = start - (before.rfind(b"\n") + 1) + 1
-        return None, problem(display, f"not UTF-8 text: byte 0x{data[start]:02x} cannot be "
-                             "read; save the file as UTF-8", line, column)
-    return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:

@@ -93,7 +93,8 @@ class Planner:
     def page_view(self, url: str, title: str, description: str = "", **extra: Any
                   ) -> dict[str, Any]:
         view = {
-            "title": title, "description": description or self.config.description,
+            "title": title, "description": description or self.config.description
+            or self.config.title,
             "canonical": self.absolute(url), "lang": self.config.language,
             "og_type": "website", "og_locale": self.og_locale(), "image": None,
             "feed_url": self.href("/feed.xml"), "topic_feed_url": None, "jsonld": None,

@@ -85,6 +85,8 @@ def prepare(config: Config, remote: str = "origin", branch: str = "gh-pages",
                      "to the address the site is published at, such as "
                      "'https://USER.github.io/REPOSITORY/', in config.yaml")
     cname = (cname or config.cname or "").strip().lower().rstrip(".") or None
+    if cname is None and not host.endswith(".github.io"):
+        cname = host  # a custom domain in base_url: keep it, or the next publish drops it
     if cname and (placeholder_host(cname) or "/" in cname or ":" in cname):
         raise refuse(config, f"the custom domain {cname!r} is not a real host name; give "
                      "one like 'nachrichten.zeitung.de' (no scheme, no path)")

@@ -45,8 +45,8 @@ def load_yaml(text: str) -> Any:
         return yaml.load(text, Loader=PositionlessLoader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if mark and exc.context_mark and mark.line >= text.count("\n"):
-            mark = exc.context_mark  # an error at the very end is better shown where it began
+        if mark and exc.context_mark and exc.context_mark.line < mark.line:
+            mark = exc.context_mark  # an unclosed bracket or quote: show where it began
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
         raise YamlSyntaxError(f"invalid YAML: {message}", line, column) from None

@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -53,7 +55,7 @@ def fails_with(root: Path, before: dict, pattern: str) -> str:
 def test_yaml_error_points_at_the_line_in_the_file(site) -> None:
     root, before = built_then_broken(site, {
         "content/politik/kaputt.md": "---\ntitle: Kaputt\ntags: [EU\nauthor: x\n---\nText\n"})
-    fails_with(root, before, r"^content/politik/kaputt\.md:[45]:\d+: error: invalid YAML")
+    fails_with(root, before, r"^content/politik/kaputt\.md:3:7: error: invalid YAML")
 
 
 def test_bad_values_point_at_their_keys(site) -> None:
@@ -67,7 +69,7 @@ def test_bad_values_point_at_their_keys(site) -> None:
 def test_non_utf8_byte_is_named_by_line_and_column(site) -> None:
     root, before = built_then_broken(site, {
         "content/politik/agentur.txt": "Schlagzeile\n\nGrüße aus K".encode() + b"\xf6ln\n"})
-    fails_with(root, before, r"^content/politik/agentur\.txt:3:\d+: error: not UTF-8 text")
+    fails_with(root, before, r"^content/politik/agentur\.txt:3:12: error: not UTF-8 text")
 
 
 def test_all_errors_are_reported_at_once(site) -> None:
@@ -141,7 +143,10 @@ def test_files_that_are_not_articles_are_skipped_with_a_warning(site) -> None:
     for name in ("leer.md", "binaer.md", "riesig.md", "schleife.md", "draussen.md"):
         assert re.search(rf"^content/politik/{re.escape(name)}: warning: skipped", result.stderr,
                          re.M), (name, result.stderr)
-    assert "gut.md~" not in result.stderr and "Traceback" not in result.stderr
+    for name in ("politik/gut.md~", "politik/.#gut.md", "politik/.gut.md.swp", ".versteckt.md"):
+        assert re.search(rf"^content/{re.escape(name)}: warning: skipped: a hidden file",
+                         result.stderr, re.M), (name, result.stderr)
+    assert "Traceback" not in result.stderr
     assert not list((root / "output").rglob("*riesig*"))
 
 
@@ -233,3 +238,68 @@ def test_random_front_matter_gives_only_our_problems(tmp_path: Path, meta: dict,
     assert all(isinstance(p, Problem) for p in problems)
     for p in problems:
         assert p.path == source.display and (p.warning or p.line >= 1)
+
+
+def test_config_values_that_would_crash_later_are_errors_at_their_keys(site) -> None:
+    root, before = built_then_broken(site, {
+        "config.yaml": "title: T\nbase_url: https://e.org/\nlanguage: xx-!!\ntheme: nope\n"
+                       "markdown:\n  extensions: [nosuchext]\n"})
+    err = fails_with(root, before, r"^config\.yaml:3:1: error: 'language': expected a language")
+    assert re.search(r"^config\.yaml:4:1: error: 'theme': no folder themes/nope/", err, re.M)
+    assert re.search(r"^config\.yaml:6:3: error: 'markdown\.extensions': unknown Markdown "
+                     r"extension 'nosuchext'", err, re.M)
+    write_site(root, {"config.yaml": "title: T\nbase_url: https://e.org/\nmarkdown:\n"
+                                     "  extension_configs:\n    toc: {bogus: 1}\n"})
+    fails_with(root, before, r"^config\.yaml:4:3: error: 'markdown\.extension_configs': "
+                             r"unknown option 'bogus'")
+
+
+def test_non_utf8_config_is_named_by_line_and_column(site) -> None:
+    root, before = built_then_broken(site, {"config.yaml": b"title: T\nti\xfctle: x\n"})
+    fails_with(root, before, r"^config\.yaml:2:3: error: not UTF-8 text")
+
+
+def test_output_folder_may_not_hold_the_sources(site) -> None:
+    root, before = built_then_broken(site, {})
+    (root / "static").mkdir()
+    precious = root.parent / "precious.txt"
+    precious.write_text("keep me", encoding="utf-8")
+    for config, args, pattern in [
+        ("output_dir: ..\n", (), r"^config\.yaml:3:1: error: 'output_dir': .*site folder"),
+        ("output_dir: content/out\n", (), r"^config\.yaml:3:1: error: 'output_dir': .*content"),
+        ("", ("--clean", "--output", "static"), r"^command line: error: '--output': .*static"),
+    ]:
+        write_site(root, {"config.yaml": "title: T\nbase_url: https://e.org/\n" + config})
+        result = run_digest("build", *args, cwd=root)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert re.search(pattern, result.stderr, re.M), result.stderr
+    assert precious.read_text(encoding="utf-8") == "keep me"
+    assert (root / "config.yaml").is_file() and (root / "content").is_dir()
+    assert snapshot(root / "output") == before
+
+
+def test_a_full_disk_mid_write_leaves_the_output_as_it_was(site) -> None:
+    """A file size limit makes every write past 4 KB fail, like a disk that fills up."""
+    root, before = built_then_broken(site, {
+        "content/politik/2025-06-04-lang.md": "---\ntitle: Lang\n---\n" + "Wort " * 4000})
+    limit = "import resource, signal, runpy, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); " \
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)); " \
+            "sys.argv = ['digest', 'build']; runpy.run_module('digest', run_name='__main__')"
+    result = subprocess.run([sys.executable, "-c", limit], cwd=root, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert re.search(r"error: cannot write the site: File too large", result.stderr)
+    assert snapshot(root / "output") == before
+
+
+def test_data_urls_and_unsafe_links_are_removed(site) -> None:
+    root = site({**GOOD, "content/politik/2025-06-03-daten.md":
+                 "---\ntitle: Daten\n---\n[a](data:text/html,<script>x</script>) "
+                 "<a href=\"vbscript:x\">b</a> <img src=\"data:image/svg+xml,<svg onload=x>\" "
+                 "alt=\"\"> <form action=\"https://e.org\"><input></form>\n"})
+    build_site(root)
+    page = (root / "output/2025/06/03/daten/index.html").read_text(encoding="utf-8")
+    body = page.split("data-pagefind-body>", 2)[-1]
+    assert "data:" not in body and "vbscript:" not in body and "<form" not in body
+    assert not event_handlers(page)

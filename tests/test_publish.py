@@ -90,7 +90,8 @@ def test_publish_pushes_the_built_site_to_gh_pages(repo: Path) -> None:
     assert again.returncode == 0, again.stdout + again.stderr
     assert git(origin, "log", "--format=%s", "gh-pages").splitlines()[0] == "Zweite Ausgabe"
     assert len(git(origin, "rev-list", "gh-pages").split()) == 2  # a fast-forward, history kept
-    assert "CNAME" not in git(origin, "ls-tree", "--name-only", "gh-pages").split()
+    # base_url's own custom domain stays the CNAME without --cname
+    assert git(origin, "show", "gh-pages:CNAME").strip() == "nachrichten.zeitung.de"
     assert state(repo) == before
 
 
@@ -154,3 +155,14 @@ def test_publish_refuses_a_missing_remote(repo: Path) -> None:
 
 def test_publish_refuses_to_write_the_current_branch(repo: Path) -> None:
     refused(run_digest("publish", "--branch", "main", cwd=repo), "current branch is 'main'")
+
+
+@pytest.mark.parametrize("flag", ["--drafts", "--future"])
+def test_publish_refuses_drafts_and_future_articles(repo: Path, flag: str) -> None:
+    before = state(repo)
+    result = run_digest("publish", flag, cwd=repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "never includes drafts or future articles" in result.stderr
+    assert state(repo) == before
+    assert subprocess.run(["git", "-C", str(repo.parent / "origin.git"), "rev-parse",
+                           "--verify", "--quiet", "gh-pages"]).returncode != 0
