@@ -59,16 +59,18 @@ def in_process_edit(site: Path, repeat: int) -> list[float]:
 import sys, time
 from pathlib import Path
 from digest.build import build
+from digest.cache import WarmCache
 from digest.config import load_config
 site = Path({str(site)!r})
 config = load_config(site / "config.yaml")
-build(config)
+warm = WarmCache()
+build(config, None, warm)
 articles = sorted((site / "content").rglob("*.md"))
 target = articles[len(articles) // 3]
 for i in range({repeat}):
     target.write_text(target.read_text(encoding="utf-8") + f"\\nServe {{i}}.\\n", encoding="utf-8")
     started = time.perf_counter()
-    build(load_config(site / "config.yaml"))
+    build(load_config(site / "config.yaml"), None, warm)
     print(time.perf_counter() - started)
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
