@@ -303,3 +303,18 @@ def test_data_urls_and_unsafe_links_are_removed(site) -> None:
     body = page.split("data-pagefind-body>", 2)[-1]
     assert "data:" not in body and "vbscript:" not in body and "<form" not in body
     assert not event_handlers(page)
+
+
+def test_linked_folders_are_skipped_with_a_warning(site, tmp_path: Path) -> None:
+    root = site(GOOD)
+    outside = tmp_path / "draussen"
+    outside.mkdir()
+    (outside / "2025-06-03-fremd.md").write_text("---\ntitle: Fremd\n---\nx\n", encoding="utf-8")
+    os.symlink(outside, root / "content/fremd")
+    os.symlink("../politik", root / "content/politik/schleife")
+    result = run_digest("build", cwd=root)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    for name in ("content/fremd", "content/politik/schleife"):
+        assert re.search(rf"^{name}: warning: skipped: a linked folder", result.stderr, re.M), \
+            result.stderr
+    assert not list((root / "output").rglob("*fremd*"))
