@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
 from .cache import ArticleCache
 from .config import Config
-from .errors import Problem, problem, warning
-from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime
-from .markup import Markup, shorten, title_from_markdown
+from .errors import Problem, warning
 from .model import Article
-from .slugs import slugify
-from .textfile import decode
+from .reader import ArticleReader, SourceFile, read_source
 from .workers import Progress, run_parallel, stage_counter
-from .yamltext import YamlSyntaxError, key_position, load_yaml
 
 ARTICLE_SUFFIXES = {".md": "md", ".markdown": "md", ".txt": "txt"}
-DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
-YEAR = re.compile(r"^\d{4}$")
-FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """An article file found under content/, not yet read."""
-
-    path: Path
-    rel_path: str
-    display: str
-    kind: str
 
 
 @dataclass(frozen=True)
@@ -121,203 +101,6 @@ def linked_file_problem(path: Path, real_root: Path) -> str | None:
     if not target.is_relative_to(real_root) or not target.is_file():
         return "a link to a file outside content/"
     return None
-
-
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """Return (front matter or None, body, line number where the body starts)."""
-    if not text.startswith("---") or text[3:4] not in ("\n", " ", "\t", ""):
-        return None, text, 1
-    first_newline = text.find("\n")
-    if first_newline < 0:
-        return "", "", 1
-    end = FRONT_MATTER_END.search(text, first_newline + 1)
-    if not end:
-        raise ValueError("the front matter that starts with '---' has no closing '---' line")
-    front = text[first_newline + 1:end.start()]
-    body = text[end.end() + 1:]
-    return front, body, text[:end.end()].count("\n") + 2
-
-
-def is_date_only(value: Any) -> bool:
-    """A YAML date or a YYYY-MM-DD string: the day is known, the time is not."""
-    if isinstance(value, str):
-        return len(value.strip()) == 10
-    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-
-
-def read_source(source: SourceFile, max_size: int
-                ) -> tuple[bytes | None, float, list[Problem]]:
-    """The bytes of an article file, or None with a warning for files that are not articles."""
-    try:
-        stat = source.path.stat()
-        if stat.st_size > max_size:
-            return None, 0.0, [warning(source.display, f"skipped: {stat.st_size:,} bytes is "
-                                       f"more than max_file_size ({max_size:,})")]
-        data = source.path.read_bytes()
-    except OSError as exc:
-        return None, 0.0, [problem(source.display, f"cannot be read: {exc.strerror}")]
-    if b"\0" in data:
-        return None, 0.0, [warning(source.display, "skipped: a binary file, not text")]
-    if not data.strip():
-        return None, 0.0, [warning(source.display, "skipped: the file is empty")]
-    return data, stat.st_mtime, []
-
-
-class ArticleReader:
-    """Reads article files into Articles; holds the reusable Markdown converter."""
-
-    def __init__(self, config: Config):
-        self.config = config
-        self.tz = config.tz
-        self.markup = Markup(config.markdown, config.lang, config.allow_raw_html)
-
-    def read(self, source: SourceFile, siblings: frozenset[str] = frozenset()
-             ) -> tuple[Article | None, list[Problem]]:
-        """Read one file; return the article, or None and the reasons."""
-        data, mtime, problems = read_source(source, self.config.max_file_size)
-        if data is None:
-            return None, problems
-        return self.from_bytes(source, data, mtime, siblings)
-
-    def from_bytes(self, source: SourceFile, data: bytes, mtime: float,
-                   siblings: frozenset[str] = frozenset()) -> tuple[Article | None, list[Problem]]:
-        """Decode and parse the bytes of one article file."""
-        text, bad = decode(data, source.display)
-        if bad or text is None:
-            return None, [bad] if bad else []
-        return self.parse(source, text, mtime, siblings)
-
-    def parse(self, source: SourceFile, text: str, mtime: float,
-              siblings: frozenset[str] = frozenset()) -> tuple[Article | None, list[Problem]]:
-        """Turn the text of one article file into an Article."""
-        display = source.display
-        try:
-            front, body, body_line = split_front_matter(text)
-        except ValueError as exc:
-            return None, [problem(display, str(exc), 1, 1)]
-        meta: dict[str, Any] = {}
-        if front is not None:
-            try:
-                loaded = load_yaml(front)
-            except YamlSyntaxError as exc:
-                return None, [problem(display, exc.message, exc.line + 1, exc.column)]
-            if loaded is not None and not isinstance(loaded, dict):
-                return None, [problem(display, "the front matter must be 'key: value' lines",
-                                      2, 1)]
-            meta = {str(k): v for k, v in (loaded or {}).items()}
-
-        problems: list[Problem] = []
-
-        def at(key: str, message: str) -> Problem:
-            line, column = key_position(front or "", (key,))
-            return problem(display, f"'{key}': {message}", line + 1, column)
-
-        fields: dict[str, Any] = {}
-        for key, convert in KNOWN_FIELDS.items():
-            if key in meta:
-                try:
-                    fields[key] = convert(meta[key])
-                except FieldError as exc:
-                    problems.append(at(key, str(exc)))
-        for key in DATE_FIELDS:
-            if key in meta and meta[key] is not None:
-                try:
-                    fields[key] = as_datetime(meta[key], self.tz)
-                except FieldError as exc:
-                    problems.append(at(key, str(exc)))
-        if "topic" in meta and "topics" in meta:
-            problems.append(at("topics", "give either 'topic' or 'topics', not both"))
-
-        if source.kind == "txt" and front is None:
-            lines = body.strip("\n").split("\n", 1)
-            heading = lines[0].strip()
-            body = lines[1] if len(lines) > 1 else ""
-            title = fields.get("title") or heading
-        elif source.kind == "txt":
-            title = fields.get("title")
-        else:
-            heading, body = title_from_markdown(body)
-            title = fields.get("title") or heading
-        if not title:
-            first = next((ln.strip() for ln in body.split("\n") if ln.strip()), "")
-            title = shorten(first, 120)
-        if not title:
-            problems.append(problem(display, "no title: add 'title:' to the front matter or a "
-                                    "first line", 1, 1))
-
-        date, from_mtime = fields.get("date"), False
-        time_known = date is not None and not is_date_only(meta.get("date"))
-        if date is None:
-            date = self.date_from_path(source.rel_path)
-        if date is None and "date" in meta and meta["date"] is not None:
-            date = dt.datetime.fromtimestamp(int(mtime), self.tz)  # the bad date is reported above
-        elif date is None:
-            date, from_mtime = dt.datetime.fromtimestamp(int(mtime), self.tz), True
-            problems.append(warning(display, "no date in the front matter, the file name or the "
-                                    "folders; using the file's modification time"))
-
-        slug = slugify(fields.get("slug") or title or "")
-        if not slug and title:
-            problems.append(at("slug", "the slug has no letters or digits") if "slug" in meta
-                            else problem(display, "the title has no letters or digits to make "
-                                         "a URL from; add 'slug:'", 1, 1))
-        topics, from_folder = self.topics_of(source.rel_path, fields)
-        for key, names in (("topic" if "topic" in meta else "topics", topics),
-                           ("tags", fields.get("tags", ()))):
-            if any(not slugify(name) for name in names):
-                problems.append(at(key, "every name needs letters or digits"))
-
-        image = fields.get("image")
-        if image and "://" not in image:
-            resolved = (PurePosixPath(source.rel_path).parent / image).as_posix()
-            if resolved not in siblings:
-                problems.append(at("image", f"no file {image!r} next to the article"))
-        if any(not p.warning for p in problems):
-            return None, problems
-
-        rendered = self.markup.render(body, source.kind, fields.get("lang"))
-        summary = fields.get("summary") or shorten(rendered.first_paragraph)
-        extra = {k: v for k, v in meta.items()
-                 if k not in KNOWN_FIELDS and k not in DATE_FIELDS}
-        return Article(
-            source=display, rel_path=source.rel_path, kind=source.kind, title=title or "",
-            date=date, slug=slug, topics=topics, topics_from_folder=from_folder,
-            date_from_mtime=from_mtime, time_known=time_known or from_mtime,
-            summary_given=bool(fields.get("summary")), updated=fields.get("updated"),
-            tags=fields.get("tags", ()),
-            authors=fields.get("authors", ()) or fields.get("author", ()),
-            summary=summary, draft=fields.get("draft", False), image=image,
-            image_alt=fields.get("image_alt", ""), source_name=fields.get("source"),
-            source_url=fields.get("source_url"), lang=fields.get("lang"), html=rendered.html,
-            words=rendered.words, extra=extra,
-        ), problems
-
-    def date_from_path(self, rel_path: str) -> dt.datetime | None:
-        """A YYYY-MM-DD file name prefix, else content/YYYY/MM/DD/ folders."""
-        path = PurePosixPath(rel_path)
-        candidates = [DATE_PREFIX.match(path.name)]
-        parts = path.parts[:-1]
-        if len(parts) >= 3:
-            candidates.append(re.match(r"^(\d{4})/(\d{2})/(\d{2})$", "/".join(parts[-3:])))
-        for match in candidates:
-            if match:
-                try:
-                    year, month, day = (int(g) for g in match.groups())
-                    return dt.datetime(year, month, day, tzinfo=self.tz)
-                except ValueError:
-                    continue
-        return None
-
-    def topics_of(self, rel_path: str, fields: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
-        """Topics from front matter, else the first-level folder, else default_topic."""
-        if fields.get("topics"):
-            return fields["topics"], False
-        if fields.get("topic"):
-            return (fields["topic"],), False
-        parts = PurePosixPath(rel_path).parts
-        if len(parts) > 1 and not YEAR.match(parts[0]):
-            return (parts[0],), True
-        return (self.config.default_topic,), True
 
 
 @dataclass(frozen=True)

@@ -204,3 +204,21 @@ def display_names_for_tags(articles: list[Article]) -> dict[str, str]:
             spellings[slugify(name)][name] += 1
     return {slug: min(c.items(), key=lambda item: (-item[1], item[0]))[0]
             for slug, c in spellings.items()}
+
+
+def related_articles(site: Site, count: int, neighbours: int = 6) -> dict[int, list[Entry]]:
+    """For each entry (by id), articles sharing its topic or tags, newest first.
+
+    Only near neighbours in each group are considered, which keeps this linear in the number
+    of articles. An article sharing more groups ranks higher; ties go to the newer one.
+    """
+    rank = {id(e): i for i, e in enumerate(site.entries)}  # newest first
+    scores: dict[int, Counter[int]] = {id(e): Counter() for e in site.entries}
+    for group in (*site.topics, *site.tags):
+        ranks = [rank[id(e)] for e in group.entries]
+        for i, own in enumerate(group.entries):
+            scores[id(own)].update(ranks[max(0, i - neighbours):i])
+            scores[id(own)].update(ranks[i + 1:i + 1 + neighbours])
+    return {key: [site.entries[r] for r in sorted(sorted(score, key=lambda r: (-score[r], r))
+                                                  [:count])]
+            for key, score in scores.items()}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,14 @@ from . import __version__
 from .config import Config
 from .content import Asset
 from .dates import long_date, month_name
-from .model import Entry, Group, Site, day_url, month_url, year_url
+from .jsonld import news_article
+from .model import Entry, Group, Site, day_url, month_url, related_articles, year_url
 
 ARCHIVE_URL = "/archive/"
 TOPICS_URL = "/topics/"
 TAGS_URL = "/tags/"
 SEARCH_URL = "/search/"
 RELATED_COUNT = 4
-NEIGHBOURS = 6
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ class Planner:
 
     def article_pages(self) -> list[Page]:
         pages = []
-        related = self.related()
+        related = related_articles(self.site, RELATED_COUNT)
         for _day, entries in self.site.days:
             for i, entry in enumerate(entries):
                 newer = entries[i - 1] if i > 0 else None
@@ -170,56 +169,13 @@ class Planner:
             absolute_image = image["url"] if "://" in image["url"] else \
                 self.absolute(image["url"][len(self.base_path) - 1:])
         page = self.page_view(entry.url, article.title, article.summary, og_type="article",
-                              image=absolute_image, jsonld=self.json_ld(entry, absolute_image))
+                              image=absolute_image,
+                              jsonld=news_article(self.config, entry, absolute_image))
         return Page(self.output_path(entry.url), "article.html", {
             "page": page, "article": view,
             "prev": self.teasers[id(older)] if older else None,
             "next": self.teasers[id(newer)] if newer else None,
             "related": [self.teasers[id(e)] for e in related]})
-
-    def json_ld(self, entry: Entry, image: str | None) -> Markup:
-        """schema.org NewsArticle; '<', '>' and '&' are escaped so no text can end the script."""
-        article = entry.article
-        publisher = self.config.author or self.config.title
-        organization = {"@type": "Organization", "name": publisher, "url": self.base_url}
-        data: dict[str, Any] = {
-            "@context": "https://schema.org", "@type": "NewsArticle",
-            "headline": headline(article.title),
-            "datePublished": article.date.isoformat(timespec="seconds"),
-            "dateModified": (article.updated or article.date).isoformat(timespec="seconds"),
-            "author": [{"@type": "Person", "name": a} for a in article.authors]
-            or [organization],
-            "publisher": organization,
-            "mainEntityOfPage": self.absolute(entry.url), "url": self.absolute(entry.url),
-            "articleSection": entry.topics[0].name,
-            "inLanguage": article.lang or self.config.language,
-            "description": article.summary,
-        }
-        if article.tags:
-            data["keywords"] = list(article.tags)
-        if image:
-            data["image"] = [image]
-        text = json.dumps(data, ensure_ascii=False, indent=None)
-        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e")
-                      .replace("&", "\\u0026"))
-
-    def related(self) -> dict[int, list[Entry]]:
-        """Articles that share the topic or tags, found among near neighbours in each group.
-
-        Looking only at neighbours keeps this linear in the number of articles. An article
-        sharing more groups ranks higher; ties and the final list go newest first.
-        """
-        rank = {id(e): i for i, e in enumerate(self.site.entries)}  # newest first
-        scores: dict[int, Counter[int]] = {id(e): Counter() for e in self.site.entries}
-        for group in (*self.site.topics, *self.site.tags):
-            ranks = [rank[id(e)] for e in group.entries]
-            for i, own in enumerate(group.entries):
-                scores[id(own)].update(ranks[max(0, i - NEIGHBOURS):i])
-                scores[id(own)].update(ranks[i + 1:i + 1 + NEIGHBOURS])
-        entries = self.site.entries
-        return {key: [entries[r] for r in sorted(sorted(score, key=lambda r: (-score[r], r))
-                                                 [:RELATED_COUNT])]
-                for key, score in scores.items()}
 
     def day_pages(self) -> list[Page]:
         pages = []
@@ -401,16 +357,6 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
                    if p.is_file() and not any(part.startswith(".") for part in
                                                p.relative_to(static).parts)]
     return Plan(tuple(pages), tuple(copies), ((".nojekyll", b""),), planner.site_view())
-
-
-def headline(title: str, limit: int = 110) -> str:
-    """A headline of at most `limit` characters, cut at a word and marked with '…'."""
-    if len(title) <= limit:
-        return title
-    cut = title[:limit - 1]
-    if not title[limit - 1].isspace() and " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:–-") + "…"
 
 
 def lastmod(page: Page) -> str | None:

@@ -1,0 +1,47 @@
+"""schema.org NewsArticle data for search engines, safe to put inside a <script> element."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from .config import Config
+from .model import Entry
+
+
+def headline(title: str, limit: int = 110) -> str:
+    """A headline of at most `limit` characters, cut at a word and marked with '…'."""
+    if len(title) <= limit:
+        return title
+    cut = title[:limit - 1]
+    if not title[limit - 1].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
+def news_article(config: Config, entry: Entry, image: str | None) -> Markup:
+    """NewsArticle JSON-LD; '<', '>' and '&' are escaped so no text can end the script."""
+    article = entry.article
+    url = config.base_url + entry.url.lstrip("/")
+    publisher = config.author or config.title
+    organization = {"@type": "Organization", "name": publisher, "url": config.base_url}
+    data: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "NewsArticle",
+        "headline": headline(article.title),
+        "datePublished": article.date.isoformat(timespec="seconds"),
+        "dateModified": (article.updated or article.date).isoformat(timespec="seconds"),
+        "author": [{"@type": "Person", "name": a} for a in article.authors] or [organization],
+        "publisher": organization,
+        "mainEntityOfPage": url, "url": url,
+        "articleSection": entry.topics[0].name,
+        "inLanguage": article.lang or config.language,
+        "description": article.summary,
+    }
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    if image:
+        data["image"] = [image]
+    text = json.dumps(data, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
