@@ -44,6 +44,7 @@ class Article:
     source_url: str | None = None
     lang: str | None = None
     html: str = ""
+    """The body as safe HTML (a markupsafe.Markup), shared by every page that shows it."""
     words: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 

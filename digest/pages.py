@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from . import __version__
 from .config import Config
 from .content import Asset
@@ -158,7 +156,7 @@ class Planner:
         view = {
             **self.teasers[id(entry)],
             "updated": article.updated.astimezone(self.config.tz) if article.updated else None,
-            "tags": self.refs(entry.tags), "body": Markup(article.html), "image": image,
+            "tags": self.refs(entry.tags), "body": article.html, "image": image,
             "source_url": article.source_url, "reading_time": max(1, round(article.words / 200)),
             "lang": article.lang or self.config.language,
             "day_url": self.href(day_url(self.config, entry.day)), "extra": article.extra,
@@ -273,7 +271,8 @@ class Planner:
         chosen = entries[:self.config.feeds.entries]
         items = [{**self.teasers[id(e)], "link": self.absolute(e.url), "published": e.article.date,
                   "updated": e.article.updated or e.article.date,
-                  "content": e.article.html if self.config.feeds.full_content else None}
+                  "content": str(e.article.html) if self.config.feeds.full_content
+                  else None}
                  for e in chosen]
         updated = max((i["updated"] for i in items), default=dt.datetime(2000, 1, 1,
                                                                          tzinfo=dt.UTC))
