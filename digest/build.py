@@ -122,7 +122,7 @@ def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions) 
     try:
         todo: list[tuple[Page, str]] = []
         for page in plan.pages:
-            fingerprint = page_fingerprint(salt, page.path, page.template, page.context)
+            fingerprint = page_fingerprint(salt, page.path, page.template, page.inputs())
             if not writer.unchanged_since(page.path, fingerprint):
                 todo.append((page, fingerprint))
         rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,

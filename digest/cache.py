@@ -101,11 +101,11 @@ class ArticleCache:
         self.on_disk = set(entries)
 
 
-def page_fingerprint(salt: bytes, path: str, template: str, context: dict[str, Any]) -> str:
-    """A hash of everything a page's bytes depend on: template set, settings and view data."""
+def page_fingerprint(salt: bytes, path: str, template: str, inputs: str) -> str:
+    """A hash of everything a page's bytes depend on: template set, settings and the
+    page's own inputs (see pages.Page.inputs)."""
     digest = hashlib.sha1(salt)
-    digest.update(f"{path}\0{template}\0".encode())
-    digest.update(pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
+    digest.update(f"{path}\0{template}\0{inputs}".encode())
     return digest.hexdigest()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +116,10 @@ class ReadJob:
 
 
 def parse_job(reader: ArticleReader, job: ReadJob) -> tuple[Article | None, list[Problem]]:
-    return reader.from_bytes(job.source, job.data, job.mtime, job.siblings)
+    article, problems = reader.from_bytes(job.source, job.data, job.mtime, job.siblings)
+    if article is not None:
+        article = dataclasses.replace(article, fingerprint=f"{job.key}:{job.mtime!r}")
+    return article, problems
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,8 @@ class Article:
     """The body as safe HTML (a markupsafe.Markup), shared by every page that shows it."""
     words: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+    """A hash of everything the article was made from; equal fingerprints, equal articles."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class Entry:
     local_date: dt.datetime
     topics: tuple[Ref, ...]
     tags: tuple[Ref, ...]
+    key: str = ""
+    """A hash of the article and of how the site places it: pages that show the entry
+    depend on nothing else of it."""
 
     @property
     def day(self) -> dt.date:
@@ -162,7 +168,9 @@ def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
         tag_slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
         tags = tuple(Ref(s, tag_names[s], tag_url(config, s)) for s in tag_slugs)
         url = article_url(config, article, local, topics[0])
-        entries.append(Entry(article, url, local, refs, tags))
+        key = f"{article.fingerprint}\0{url}\0{local.isoformat()}\0{refs!r}\0{tags!r}"
+        entries.append(Entry(article, url, local, refs, tags,
+                             hashlib.sha1(key.encode()).hexdigest()))
     entries.sort(key=newest_first)
 
     problems = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,36 @@ RELATED_COUNT = 4
 
 @dataclass(frozen=True)
 class Page:
-    """One file to render: `template` with `context`, written to `path` (inside output/)."""
+    """One file to render: `template` with the view `make(*args)`, written to `path`.
+
+    The view is made only when the page is rendered, in the worker that renders it. `make`
+    reads nothing but its arguments and the site-wide settings, so a hash of the arguments
+    (see `inputs`) tells whether the page can have changed since it was last written.
+    """
 
     path: str
     template: str
-    context: dict[str, Any] = field(default_factory=dict)
+    make: Callable[..., dict[str, Any]]
+    args: tuple[Any, ...] = ()
     html: bool = True
+    canonical: str = ""
+    lastmod: str | None = None
+
+    def context(self) -> dict[str, Any]:
+        return self.make(*self.args)
+
+    def inputs(self) -> str:
+        """What the page is made of, as text: entries stand in by their keys."""
+        return f"{self.make.__name__}\0{token(self.args)!r}"
+
+
+def token(value: Any) -> Any:
+    """A page argument reduced to plain values; an entry to its key."""
+    if isinstance(value, Entry):
+        return value.key
+    if isinstance(value, tuple | list):
+        return tuple(token(item) for item in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -52,7 +77,11 @@ class Plan:
 
 
 class Planner:
-    """Turns the model into pages; holds the per-site link helpers."""
+    """Turns the model into pages; holds the per-site link helpers and the view makers.
+
+    The `*_pages` methods walk the model and name each page's arguments; the `make_*`
+    methods turn those arguments into the view a template sees.
+    """
 
     def __init__(self, config: Config, site: Site):
         self.config = config
@@ -60,7 +89,7 @@ class Planner:
         self.lang = config.lang
         self.base_path = config.base_path
         self.base_url = config.base_url
-        self.teasers = {id(e): self.teaser(e) for e in site.entries}
+        self.teasers: dict[int, dict[str, Any]] = {}
 
     def href(self, url: str) -> str:
         """A link that works under the site's sub-path: '/x/' -> '/newsdigest/x/'."""
@@ -75,17 +104,26 @@ class Planner:
         path = url.strip("/")
         return f"{path}/index.html" if path else "index.html"
 
+    def page(self, url: str, template: str, make: Callable[..., dict[str, Any]],
+             *args: Any, lastmod: str | None = None) -> Page:
+        return Page(self.output_path(url), template, make, args,
+                    canonical=self.absolute(url), lastmod=lastmod)
+
     def refs(self, groups: tuple[Any, ...]) -> list[dict[str, str]]:
         return [{"name": g.name, "url": self.href(g.url)} for g in groups]
 
     def teaser(self, entry: Entry) -> dict[str, Any]:
-        article = entry.article
-        return {
-            "title": article.title, "url": self.href(entry.url), "date": entry.local_date,
-            "time_known": article.time_known,
-            "summary": article.summary, "topics": self.refs(entry.topics),
-            "source": article.source_name, "authors": list(article.authors),
-        }
+        """The view of an article in lists; made once per entry and shared."""
+        view = self.teasers.get(id(entry))
+        if view is None:
+            article = entry.article
+            view = self.teasers[id(entry)] = {
+                "title": article.title, "url": self.href(entry.url), "date": entry.local_date,
+                "time_known": article.time_known,
+                "summary": article.summary, "topics": self.refs(entry.topics),
+                "source": article.source_name, "authors": list(article.authors),
+            }
+        return view
 
     def page_view(self, url: str, title: str, description: str = "", **extra: Any
                   ) -> dict[str, Any]:
@@ -116,45 +154,60 @@ class Planner:
         }
 
     def by_topic(self, entries: tuple[Entry, ...]) -> list[dict[str, Any]]:
-        """Group a day's articles by their first topic, in the site's topic order."""
+        """Group a day's articles by their first topic, in the site's topic order.
+
+        The order is that of the site's topics, which the site-wide view fixes for every page.
+        """
         groups: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
             groups[entry.topics[0].slug].append(entry)
         return [{"topic": {"name": t.name, "url": self.href(t.url)},
-                 "articles": [self.teasers[id(e)] for e in groups[t.slug]]}
+                 "articles": [self.teaser(e) for e in groups[t.slug]]}
                 for t in self.site.topics if t.slug in groups]
 
     def day_ref(self, day: dt.date) -> dict[str, Any]:
         return {"date": day, "url": self.href(day_url(self.config, day)),
                 "title": long_date(day, self.lang)}
 
+    def month_ref(self, year: int, month: int) -> dict[str, Any]:
+        return {"url": self.href(month_url(self.config, year, month)),
+                "title": month_name(dt.date(year, month, 1), self.lang)}
+
     # --- the pages -------------------------------------------------------------------------
 
     def front_page(self) -> Page:
+        return self.page("/", "index.html", self.make_front,
+                         self.site.days[:self.config.front_page_days])
+
+    def make_front(self, days: tuple[tuple[dt.date, tuple[Entry, ...]], ...]) -> dict[str, Any]:
         editions = [{**self.day_ref(day), "groups": self.by_topic(entries)}
-                    for day, entries in self.site.days[:self.config.front_page_days]]
-        return Page("index.html", "index.html", {
-            "page": self.page_view("/", self.config.title), "editions": editions})
+                    for day, entries in days]
+        return {"page": self.page_view("/", self.config.title), "editions": editions}
 
     def article_pages(self) -> list[Page]:
         pages = []
         related = related_articles(self.site, RELATED_COUNT)
+        tz = self.config.tz
         for _day, entries in self.site.days:
             for i, entry in enumerate(entries):
                 newer = entries[i - 1] if i > 0 else None
                 older = entries[i + 1] if i + 1 < len(entries) else None
-                pages.append(self.article_page(entry, older, newer, related[id(entry)]))
+                updated = entry.article.updated
+                lastmod = (updated.astimezone(tz) if updated else entry.local_date).isoformat()
+                pages.append(self.page(entry.url, "article.html", self.make_article, entry,
+                                       older, newer, tuple(related[id(entry)]),
+                                       lastmod=lastmod))
         return pages
 
-    def article_page(self, entry: Entry, older: Entry | None, newer: Entry | None,
-                     related: list[Entry]) -> Page:
+    def make_article(self, entry: Entry, older: Entry | None, newer: Entry | None,
+                     related: tuple[Entry, ...]) -> dict[str, Any]:
         article = entry.article
         image = None
         if article.image:
             url = article.image if "://" in article.image else self.href(entry.url) + article.image
             image = {"url": url, "alt": article.image_alt}
         view = {
-            **self.teasers[id(entry)],
+            **self.teaser(entry),
             "updated": article.updated.astimezone(self.config.tz) if article.updated else None,
             "tags": self.refs(entry.tags), "body": article.html, "image": image,
             "source_url": article.source_url, "reading_time": max(1, round(article.words / 200)),
@@ -169,127 +222,167 @@ class Planner:
         page = self.page_view(entry.url, article.title, article.summary, og_type="article",
                               image=absolute_image,
                               jsonld=news_article(self.config, entry, absolute_image))
-        return Page(self.output_path(entry.url), "article.html", {
-            "page": page, "article": view,
-            "prev": self.teasers[id(older)] if older else None,
-            "next": self.teasers[id(newer)] if newer else None,
-            "related": [self.teasers[id(e)] for e in related]})
+        return {"page": page, "article": view,
+                "prev": self.teaser(older) if older else None,
+                "next": self.teaser(newer) if newer else None,
+                "related": [self.teaser(e) for e in related]}
 
     def day_pages(self) -> list[Page]:
         pages = []
         days = self.site.days
         for i, (day, entries) in enumerate(days):
-            newer = self.day_ref(days[i - 1][0]) if i > 0 else None
-            older = self.day_ref(days[i + 1][0]) if i + 1 < len(days) else None
-            url = day_url(self.config, day)
-            title = long_date(day, self.lang)
-            pages.append(Page(self.output_path(url), "day.html", {
-                "page": self.page_view(url, title), "day": self.day_ref(day),
-                "groups": self.by_topic(entries), "prev_day": older, "next_day": newer}))
+            newer = days[i - 1][0] if i > 0 else None
+            older = days[i + 1][0] if i + 1 < len(days) else None
+            pages.append(self.page(day_url(self.config, day), "day.html", self.make_day, day,
+                                   entries, older, newer))
         return pages
+
+    def make_day(self, day: dt.date, entries: tuple[Entry, ...], older: dt.date | None,
+                 newer: dt.date | None) -> dict[str, Any]:
+        return {"page": self.page_view(day_url(self.config, day), long_date(day, self.lang)),
+                "day": self.day_ref(day), "groups": self.by_topic(entries),
+                "prev_day": self.day_ref(older) if older else None,
+                "next_day": self.day_ref(newer) if newer else None}
 
     def archive_pages(self) -> list[Page]:
         months: dict[tuple[int, int], list[tuple[dt.date, tuple[Entry, ...]]]] = {}
         for day, entries in self.site.days:
             months.setdefault((day.year, day.month), []).append((day, entries))
         keys = list(months)
+        counts = {key: sum(len(e) for _, e in days) for key, days in months.items()}
         pages = []
-        years: dict[int, list[dict[str, Any]]] = {}
         for i, (year, month) in enumerate(keys):
-            first = dt.date(year, month, 1)
-            url = month_url(self.config, year, month)
-            ref = {"date": first, "url": self.href(url), "title": month_name(first, self.lang),
-                   "count": sum(len(e) for _, e in months[(year, month)])}
-            years.setdefault(year, []).append(ref)
-            neighbour = [None, None]
-            for slot, j in ((0, i + 1), (1, i - 1)):
-                if 0 <= j < len(keys):
-                    y, m = keys[j]
-                    neighbour[slot] = {"url": self.href(month_url(self.config, y, m)),
-                                       "title": month_name(dt.date(y, m, 1), self.lang)}
-            days = [{**self.day_ref(day), "articles": [self.teasers[id(e)] for e in entries]}
-                    for day, entries in months[(year, month)]]
-            pages.append(Page(self.output_path(url), "month.html", {
-                "page": self.page_view(url, ref["title"]), "month": ref, "days": days,
-                "prev_month": neighbour[0], "next_month": neighbour[1]}))
-        year_views = []
-        for year, month_refs in years.items():
-            url = year_url(self.config, year)
-            view = {"year": year, "url": self.href(url), "title": str(year),
-                    "count": sum(m["count"] for m in month_refs), "months": month_refs}
-            year_views.append(view)
-            pages.append(Page(self.output_path(url), "year.html", {
-                "page": self.page_view(url, str(year)), "year": view, "months": month_refs}))
-        pages.append(Page(self.output_path(ARCHIVE_URL), "archive.html", {
-            "page": self.page_view(ARCHIVE_URL, "", title_key="archive"), "years": year_views}))
+            older = keys[i + 1] if i + 1 < len(keys) else None
+            newer = keys[i - 1] if i > 0 else None
+            pages.append(self.page(month_url(self.config, year, month), "month.html",
+                                   self.make_month, year, month, tuple(months[(year, month)]),
+                                   older, newer))
+        years: dict[int, list[tuple[int, int]]] = {}
+        for year, month in keys:
+            years.setdefault(year, []).append((month, counts[(year, month)]))
+        for year, month_counts in years.items():
+            pages.append(self.page(year_url(self.config, year), "year.html", self.make_year,
+                                   year, tuple(month_counts)))
+        pages.append(self.page(ARCHIVE_URL, "archive.html", self.make_archive,
+                               tuple((year, tuple(m)) for year, m in years.items())))
         return pages
 
+    def month_view(self, year: int, month: int, count: int) -> dict[str, Any]:
+        return {"date": dt.date(year, month, 1), **self.month_ref(year, month), "count": count}
+
+    def year_view(self, year: int, month_counts: tuple[tuple[int, int], ...]) -> dict[str, Any]:
+        months = [self.month_view(year, month, count) for month, count in month_counts]
+        return {"year": year, "url": self.href(year_url(self.config, year)), "title": str(year),
+                "count": sum(m["count"] for m in months), "months": months}
+
+    def make_month(self, year: int, month: int,
+                   days: tuple[tuple[dt.date, tuple[Entry, ...]], ...],
+                   older: tuple[int, int] | None, newer: tuple[int, int] | None
+                   ) -> dict[str, Any]:
+        ref = self.month_view(year, month, sum(len(e) for _, e in days))
+        return {"page": self.page_view(month_url(self.config, year, month), ref["title"]),
+                "month": ref,
+                "days": [{**self.day_ref(day), "articles": [self.teaser(e) for e in entries]}
+                         for day, entries in days],
+                "prev_month": self.month_ref(*older) if older else None,
+                "next_month": self.month_ref(*newer) if newer else None}
+
+    def make_year(self, year: int, month_counts: tuple[tuple[int, int], ...]
+                  ) -> dict[str, Any]:
+        view = self.year_view(year, month_counts)
+        return {"page": self.page_view(year_url(self.config, year), str(year)), "year": view,
+                "months": view["months"]}
+
+    def make_archive(self, years: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
+                     ) -> dict[str, Any]:
+        return {"page": self.page_view(ARCHIVE_URL, "", title_key="archive"),
+                "years": [self.year_view(year, months) for year, months in years]}
+
     def listing_pages(self, group: Group, template: str, key: str,
-                      extra: dict[str, Any]) -> list[Page]:
+                      feed_url: str | None = None) -> list[Page]:
         """A topic or tag listing, split into pages of `per_page` articles."""
         per_page = self.config.per_page
         chunks = [group.entries[i:i + per_page]
                   for i in range(0, len(group.entries), per_page)] or [()]
         urls = [group.url] + [f"{group.url}page/{n}/" for n in range(2, len(chunks) + 1)]
-        view = {"name": group.name, "slug": group.slug, "url": self.href(group.url),
-                "description": group.description, "count": len(group.entries), **extra}
-        pages = []
-        for n, chunk in enumerate(chunks, start=1):
-            pagination = {"page": n, "pages": len(chunks),
-                          "prev_url": self.href(urls[n - 2]) if n > 1 else None,
-                          "next_url": self.href(urls[n]) if n < len(chunks) else None}
-            page = self.page_view(urls[n - 1], group.name, group.description,
-                                  topic_feed_url=extra.get("feed_url"))
-            pages.append(Page(self.output_path(urls[n - 1]), template, {
-                "page": page, key: view, "articles": [self.teasers[id(e)] for e in chunk],
-                "pagination": pagination}))
-        return pages
+        about = (key, group.slug, group.name, group.url, group.description, len(group.entries),
+                 feed_url)
+        return [self.page(urls[n - 1], template, self.make_listing, about, chunk, n,
+                          len(chunks), urls[n - 2] if n > 1 else None,
+                          urls[n] if n < len(chunks) else None)
+                for n, chunk in enumerate(chunks, start=1)]
+
+    def make_listing(self, about: tuple[Any, ...], chunk: tuple[Entry, ...], number: int,
+                     total: int, prev_url: str | None, next_url: str | None
+                     ) -> dict[str, Any]:
+        key, slug, name, url, description, count, feed_url = about
+        view = {"name": name, "slug": slug, "url": self.href(url), "description": description,
+                "count": count}
+        if key == "topic":
+            view["feed_url"] = feed_url
+        own_url = f"{url}page/{number}/" if number > 1 else url
+        return {"page": self.page_view(own_url, name, description, topic_feed_url=feed_url),
+                key: view, "articles": [self.teaser(e) for e in chunk],
+                "pagination": {"page": number, "pages": total,
+                               "prev_url": self.href(prev_url) if prev_url else None,
+                               "next_url": self.href(next_url) if next_url else None}}
 
     def topic_pages(self) -> list[Page]:
         pages = []
         for topic in self.site.topics:
             feed = self.href(f"{topic.url}feed.xml") if self.config.feeds.topics else None
-            pages += self.listing_pages(topic, "topic.html", "topic", {"feed_url": feed})
-        index = [{"name": t.name, "url": self.href(t.url), "description": t.description,
-                  "count": len(t.entries), "latest": [self.teasers[id(e)] for e in t.entries[:3]]}
-                 for t in self.site.topics]
-        pages.append(Page(self.output_path(TOPICS_URL), "topics.html", {
-            "page": self.page_view(TOPICS_URL, "", title_key="topics"), "topics": index}))
+            pages += self.listing_pages(topic, "topic.html", "topic", feed)
+        index = tuple((t.name, t.url, t.description, len(t.entries), t.entries[:3])
+                      for t in self.site.topics)
+        pages.append(self.page(TOPICS_URL, "topics.html", self.make_topics, index))
         return pages
+
+    def make_topics(self, index: tuple[tuple[Any, ...], ...]) -> dict[str, Any]:
+        return {"page": self.page_view(TOPICS_URL, "", title_key="topics"),
+                "topics": [{"name": name, "url": self.href(url), "description": description,
+                            "count": count, "latest": [self.teaser(e) for e in latest]}
+                           for name, url, description, count, latest in index]}
 
     def tag_pages(self) -> list[Page]:
         pages = []
         for tag in self.site.tags:
-            pages += self.listing_pages(tag, "tag.html", "tag", {})
-        index = [{"name": t.name, "url": self.href(t.url), "count": len(t.entries)}
-                 for t in self.site.tags]
-        pages.append(Page(self.output_path(TAGS_URL), "tags.html", {
-            "page": self.page_view(TAGS_URL, "", title_key="tags"), "tags": index}))
+            pages += self.listing_pages(tag, "tag.html", "tag")
+        index = tuple((t.name, t.url, len(t.entries)) for t in self.site.tags)
+        pages.append(self.page(TAGS_URL, "tags.html", self.make_tags, index))
         return pages
 
+    def make_tags(self, index: tuple[tuple[str, str, int], ...]) -> dict[str, Any]:
+        return {"page": self.page_view(TAGS_URL, "", title_key="tags"),
+                "tags": [{"name": name, "url": self.href(url), "count": count}
+                         for name, url, count in index]}
+
     def feed(self, url: str, title: str, entries: tuple[Entry, ...]) -> Page:
-        chosen = entries[:self.config.feeds.entries]
-        items = [{**self.teasers[id(e)], "link": self.absolute(e.url), "published": e.article.date,
+        return Page(url.lstrip("/"), "feed.xml", self.make_feed,
+                    (url, title, entries[:self.config.feeds.entries]), html=False)
+
+    def make_feed(self, url: str, title: str, chosen: tuple[Entry, ...]) -> dict[str, Any]:
+        items = [{**self.teaser(e), "link": self.absolute(e.url), "published": e.article.date,
                   "updated": e.article.updated or e.article.date,
                   "content": str(e.article.html) if self.config.feeds.full_content
                   else None}
                  for e in chosen]
         updated = max((i["updated"] for i in items), default=dt.datetime(2000, 1, 1,
                                                                          tzinfo=dt.UTC))
-        return Page(url.lstrip("/"), "feed.xml", {
-            "page": self.page_view(url, title), "feed": {
-                "title": title, "id": self.absolute(url), "self_url": self.absolute(url),
-                "home_url": self.absolute(url.rsplit("/", 1)[0] + "/" if url != "/feed.xml"
-                                          else "/"),
-                "updated": updated, "entries": items}}, html=False)
+        return {"page": self.page_view(url, title), "feed": {
+            "title": title, "id": self.absolute(url), "self_url": self.absolute(url),
+            "home_url": self.absolute(url.rsplit("/", 1)[0] + "/" if url != "/feed.xml"
+                                      else "/"),
+            "updated": updated, "entries": items}}
 
     def search_pages(self) -> list[Page]:
         """The search page; Pagefind's bundle beside it is made after the build (search.py)."""
         if not self.config.search:
             return []
-        return [Page(self.output_path(SEARCH_URL), "search.html", {
-            "page": self.page_view(SEARCH_URL, "", title_key="search"),
-            "search": {"base_url": self.base_path, "bundle_url": self.href("/pagefind/")}})]
+        return [self.page(SEARCH_URL, "search.html", self.make_search)]
+
+    def make_search(self) -> dict[str, Any]:
+        return {"page": self.page_view(SEARCH_URL, "", title_key="search"),
+                "search": {"base_url": self.base_path, "bundle_url": self.href("/pagefind/")}}
 
     def feed_pages(self) -> list[Page]:
         pages = [self.feed("/feed.xml", self.config.title, self.site.entries)]
@@ -297,6 +390,15 @@ class Planner:
             pages += [self.feed(f"{t.url}feed.xml", f"{t.name} – {self.config.title}", t.entries)
                       for t in self.site.topics]
         return pages
+
+    def make_not_found(self) -> dict[str, Any]:
+        return {"page": self.page_view("/404.html", "", title_key="not_found_title")}
+
+    def make_sitemap(self, urls: tuple[tuple[str, str | None], ...]) -> dict[str, Any]:
+        return {"urls": [{"loc": loc, "lastmod": lastmod} for loc, lastmod in urls]}
+
+    def make_robots(self) -> dict[str, Any]:
+        return {"sitemap_url": self.absolute("/sitemap.xml")}
 
 
 def attachment_copies(config: Config, site: Site, assets: tuple[Asset, ...],
@@ -338,16 +440,10 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
     pages = [planner.front_page(), *planner.article_pages(), *planner.day_pages(),
              *planner.archive_pages(), *planner.topic_pages(), *planner.tag_pages(),
              *planner.feed_pages(), *planner.search_pages(),
-             Page("404.html", "404.html",
-                  {"page": planner.page_view("/404.html", "", title_key="not_found_title")})]
-    html_pages = [p for p in pages if p.html and p.path != "404.html"]
-    pages += [
-        Page("sitemap.xml", "sitemap.xml", {"urls": [
-            {"loc": p.context["page"]["canonical"], "lastmod": lastmod(p)} for p in html_pages]},
-            html=False),
-        Page("robots.txt", "robots.txt", {"sitemap_url": planner.absolute("/sitemap.xml")},
-             html=False),
-    ]
+             Page("404.html", "404.html", planner.make_not_found)]
+    urls = tuple((p.canonical, p.lastmod) for p in pages if p.html and p.path != "404.html")
+    pages += [Page("sitemap.xml", "sitemap.xml", planner.make_sitemap, (urls,), html=False),
+              Page("robots.txt", "robots.txt", planner.make_robots, html=False)]
     copies = [Copy(rel, path) for rel, path in theme_static.items()]
     copies += attachment_copies(config, site, assets, planner)
     static = config.static_path
@@ -356,10 +452,3 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
                    if p.is_file() and not any(part.startswith(".") for part in
                                                p.relative_to(static).parts)]
     return Plan(tuple(pages), tuple(copies), ((".nojekyll", b""),), planner.site_view())
-
-
-def lastmod(page: Page) -> str | None:
-    article = page.context.get("article")
-    if not article:
-        return None
-    return (article["updated"] or article["date"]).isoformat()

@@ -144,7 +144,7 @@ class Renderer:
 
     def render(self, page: Page) -> bytes:
         """Render one page to bytes; template errors become DigestError with the line."""
-        context = page.context
+        context = page.context()
         view = context.get("page")
         if view and view.get("title_key"):
             context = {**context, "page": {**view, "title": self.translate(view["title_key"])}}
