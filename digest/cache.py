@@ -20,7 +20,7 @@ from typing import Any
 
 from .config import Config
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @lru_cache(maxsize=1)
@@ -57,16 +57,25 @@ class ArticleCache:
         return self.loaded
 
     def load(self) -> dict[str, Any]:
+        """Read the header, then every batch of entries appended since the file was written."""
+        entries: dict[str, Any] = {}
         try:
             with self.path.open("rb") as handle:
-                data = pickle.load(handle)
-            if data.get("format") == CACHE_FORMAT and data.get("salt") == self.salt:
-                self.on_disk = set(data["entries"])
-                return data["entries"]
+                header = pickle.load(handle)
+                if header.get("format") != CACHE_FORMAT or header.get("salt") != self.salt:
+                    return {}
+                while True:
+                    try:
+                        entries.update(pickle.load(handle))
+                    except EOFError:
+                        break
+        except FileNotFoundError:
+            pass
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
                 ValueError, KeyError, TypeError):
-            pass
-        return {}
+            return entries  # cut short by a crash: keep what came before; save() rewrites
+        self.on_disk = set(entries)
+        return entries
 
     def key(self, rel_path: str, data: bytes, context: str) -> str:
         digest = hashlib.sha1(self.salt)
@@ -88,24 +97,41 @@ class ArticleCache:
         self.loaded, self.new = self.new, {}
 
     def save(self) -> None:
-        """Keep only what the last build used, so the cache never grows without bound."""
+        """Append what is new; rewrite the file when a quarter of it is no longer used.
+
+        An edit of one article appends one entry instead of rewriting ten thousand, and the
+        rewrite keeps only what the last build used, so the file never grows without bound.
+        """
         entries = self.new or self.loaded or {}
-        if self.on_disk is not None and entries.keys() == self.on_disk:
+        if self.on_disk is None or not self.path.exists():
+            self.rewrite(entries)
             return
+        added = {key: value for key, value in entries.items() if key not in self.on_disk}
+        unused = len(self.on_disk) - (len(entries) - len(added))
+        if unused > len(entries) // 4:
+            self.rewrite(entries)
+        elif added:
+            with self.path.open("ab") as handle:
+                pickle.dump(added, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.on_disk.update(added)
+
+    def rewrite(self, entries: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         with temporary.open("wb") as handle:
-            pickle.dump({"format": CACHE_FORMAT, "salt": self.salt, "entries": entries},
-                        handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"format": CACHE_FORMAT, "salt": self.salt}, handle,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, self.path)
         self.on_disk = set(entries)
 
 
-def page_fingerprint(salt: bytes, path: str, template: str, inputs: str) -> str:
+def page_fingerprint(salt: bytes, path: str, template: str, inputs: bytes) -> str:
     """A hash of everything a page's bytes depend on: template set, settings and the
     page's own inputs (see pages.Page.inputs)."""
     digest = hashlib.sha1(salt)
-    digest.update(f"{path}\0{template}\0{inputs}".encode())
+    digest.update(f"{path}\0{template}\0".encode())
+    digest.update(inputs)
     return digest.hexdigest()
 
 

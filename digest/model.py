@@ -73,6 +73,8 @@ class Entry:
     key: str = ""
     """A hash of the article and of how the site places it: pages that show the entry
     depend on nothing else of it."""
+    teaser_key: str = ""
+    """A hash of what lists show of the entry (see pages.Planner.teaser)."""
 
     @property
     def day(self) -> dt.date:
@@ -168,9 +170,12 @@ def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
         tag_slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
         tags = tuple(Ref(s, tag_names[s], tag_url(config, s)) for s in tag_slugs)
         url = article_url(config, article, local, topics[0])
-        key = f"{article.fingerprint}\0{url}\0{local.isoformat()}\0{refs!r}\0{tags!r}"
+        placed = f"{url}\0{local.isoformat()}\0{refs!r}\0{tags!r}"
+        shown = (article.title, article.time_known, article.summary, article.source_name,
+                 article.authors)
         entries.append(Entry(article, url, local, refs, tags,
-                             hashlib.sha1(key.encode()).hexdigest()))
+                             hashlib.sha1(f"{article.fingerprint}\0{placed}".encode()).hexdigest(),
+                             hashlib.sha1(f"{shown!r}\0{placed}".encode()).hexdigest()))
     entries.sort(key=newest_first)
 
     problems = []

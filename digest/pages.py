@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import pickle
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,18 +45,28 @@ class Page:
     def context(self) -> dict[str, Any]:
         return self.make(*self.args)
 
-    def inputs(self) -> str:
-        """What the page is made of, as text: entries stand in by their keys."""
-        return f"{self.make.__name__}\0{token(self.args)!r}"
+    def inputs(self) -> bytes:
+        """What the page is made of, as bytes: entries stand in by their keys."""
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = ENTRY_AS_KEY
+        pickler.fast = True  # no memo: equal arguments give equal bytes, shared or not
+        pickler.dump((self.make.__name__, self.args))
+        return buffer.getvalue()
 
 
-def token(value: Any) -> Any:
-    """A page argument reduced to plain values; an entry to its key."""
-    if isinstance(value, Entry):
-        return value.key
-    if isinstance(value, tuple | list):
-        return tuple(token(item) for item in value)
-    return value
+@dataclass(frozen=True)
+class Whole:
+    """An entry whose every field a page shows, not only its teaser: its article page, and
+    the feeds, which carry the body and dates."""
+
+    entry: Entry
+
+
+ENTRY_AS_KEY = {Entry: lambda entry: (str, (entry.teaser_key,)),
+                Whole: lambda whole: (str, (whole.entry.key,))}
+"""Pickles an entry as the key of what a page shows of it: page inputs name entries, they do
+not copy them. A bare entry stands for its teaser (see Planner.teaser)."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,11 @@ class Planner:
         return [{"name": g.name, "url": self.href(g.url)} for g in groups]
 
     def teaser(self, entry: Entry) -> dict[str, Any]:
-        """The view of an article in lists; made once per entry and shared."""
+        """The view of an article in lists; made once per entry and shared.
+
+        Entry.teaser_key hashes exactly the fields read here: a field added here must be
+        added there, or pages listing the entry would not be rebuilt when it changes.
+        """
         view = self.teasers.get(id(entry))
         if view is None:
             article = entry.article
@@ -194,13 +210,14 @@ class Planner:
                 older = entries[i + 1] if i + 1 < len(entries) else None
                 updated = entry.article.updated
                 lastmod = (updated.astimezone(tz) if updated else entry.local_date).isoformat()
-                pages.append(self.page(entry.url, "article.html", self.make_article, entry,
-                                       older, newer, tuple(related[id(entry)]),
+                pages.append(self.page(entry.url, "article.html", self.make_article,
+                                       Whole(entry), older, newer, tuple(related[id(entry)]),
                                        lastmod=lastmod))
         return pages
 
-    def make_article(self, entry: Entry, older: Entry | None, newer: Entry | None,
+    def make_article(self, whole: Whole, older: Entry | None, newer: Entry | None,
                      related: tuple[Entry, ...]) -> dict[str, Any]:
+        entry = whole.entry
         article = entry.article
         image = None
         if article.image:
@@ -357,15 +374,16 @@ class Planner:
                          for name, url, count in index]}
 
     def feed(self, url: str, title: str, entries: tuple[Entry, ...]) -> Page:
-        return Page(url.lstrip("/"), "feed.xml", self.make_feed,
-                    (url, title, entries[:self.config.feeds.entries]), html=False)
+        chosen = tuple(Whole(e) for e in entries[:self.config.feeds.entries])
+        return Page(url.lstrip("/"), "feed.xml", self.make_feed, (url, title, chosen),
+                    html=False)
 
-    def make_feed(self, url: str, title: str, chosen: tuple[Entry, ...]) -> dict[str, Any]:
+    def make_feed(self, url: str, title: str, chosen: tuple[Whole, ...]) -> dict[str, Any]:
         items = [{**self.teaser(e), "link": self.absolute(e.url), "published": e.article.date,
                   "updated": e.article.updated or e.article.date,
                   "content": str(e.article.html) if self.config.feeds.full_content
                   else None}
-                 for e in chosen]
+                 for e in (whole.entry for whole in chosen)]
         updated = max((i["updated"] for i in items), default=dt.datetime(2000, 1, 1,
                                                                          tzinfo=dt.UTC))
         return {"page": self.page_view(url, title), "feed": {

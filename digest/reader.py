@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -60,11 +61,17 @@ def read_source(source: SourceFile, max_size: int
                 ) -> tuple[bytes | None, float, list[Problem]]:
     """The bytes of an article file, or None with a warning for files that are not articles."""
     try:
-        stat = source.path.stat()
-        if stat.st_size > max_size:
-            return None, 0.0, [warning(source.display, f"skipped: {stat.st_size:,} bytes is "
-                                       f"more than max_file_size ({max_size:,})")]
-        data = source.path.read_bytes()
+        handle = os.open(source.path, os.O_RDONLY)
+        try:
+            stat = os.fstat(handle)
+            if stat.st_size > max_size:
+                return None, 0.0, [warning(source.display, f"skipped: {stat.st_size:,} bytes is "
+                                           f"more than max_file_size ({max_size:,})")]
+            data = os.read(handle, stat.st_size + 1)
+            while len(data) > stat.st_size and (more := os.read(handle, 1 << 20)):
+                data += more  # the file grew while being read
+        finally:
+            os.close(handle)
     except OSError as exc:
         return None, 0.0, [problem(source.display, f"cannot be read: {exc.strerror}")]
     if b"\0" in data:

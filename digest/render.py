@@ -113,9 +113,14 @@ class Renderer:
         self.strings = theme.strings
         self.asset_versions: dict[str, str] = {}
         loader = jinja2.FileSystemLoader([str(f / "templates") for f in self.folders])
+        compiled = config.cache_path / "templates"
+        compiled.mkdir(parents=True, exist_ok=True)
         self.env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True,
                                       lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-                                      keep_trailing_newline=True, auto_reload=False)
+                                      keep_trailing_newline=True, auto_reload=False,
+                                      # compiled templates, checked against their source
+                                      bytecode_cache=jinja2.FileSystemBytecodeCache(
+                                          str(compiled)))
         lang = config.lang
         self.env.filters.update({
             "date": lambda v: long_date(v.date() if isinstance(v, dt.datetime) else v, lang),

@@ -1,7 +1,9 @@
 """Stage 5: write only changed files, atomically, and remove only what the build owned.
 
 Pages are staged first; nothing in the output folder changes until `commit`. Each file is then
-moved into place with a rename, so a reader (or a crash) never sees half a page. A manifest
+moved into place with a rename, so a reader (or a crash) never sees half a page. When the
+output folder is missing or empty there is nothing to keep: the pages are then written as a
+whole new tree beside it, which takes its place with one rename. A manifest
 of owned files, with their hashes, lets a rebuild skip unchanged files without reading them
 and remove files the site no longer has, never a file the build did not write.
 """
@@ -16,7 +18,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import DigestError, problem
 
@@ -32,11 +34,10 @@ class WriteReport:
 
 def safe_relative(rel: str) -> str:
     """Refuse a path that is absolute or climbs out: the output folder is a hard boundary."""
-    path = PurePosixPath(rel)
-    if (not rel or path.is_absolute() or "\\" in rel or ".." in path.parts
-            or any(":" in part for part in path.parts)):
+    parts = [part for part in rel.split("/") if part not in ("", ".")]
+    if not parts or rel.startswith("/") or "\\" in rel or ".." in parts or ":" in rel:
         raise DigestError(problem(rel, "refusing to write outside the output folder"))
-    return path.as_posix()
+    return "/".join(parts)
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,16 @@ class OutputWriter:
         self.mode = 0o666 & ~umask
         self.clean = clean
         self.manifest_path = manifest_path(output, state_dir)
-        self.staging = Path(tempfile.mkdtemp(prefix="staging-", dir=self.ensure(state_dir)))
+        self.ensure(state_dir)
         self.old = {} if clean else load_manifest(self.manifest_path)
+        self.fresh = is_empty_folder(output)
+        """No output yet: write a whole new tree beside it, then rename it into place."""
+        self.staging = Path(tempfile.mkdtemp(
+            prefix=f".{output.name}.new-" if self.fresh else "staging-",
+            dir=self.ensure(output.parent) if self.fresh else state_dir))
+        if self.fresh:
+            os.chmod(self.staging, 0o777 & ~umask)  # it becomes the output folder
+        self.made: set[str] = set()
         self.new: dict[str, list] = {}
         self.staged: dict[str, Path] = {}
         self.unchanged = 0
@@ -103,13 +112,13 @@ class OutputWriter:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def target(self, rel: str) -> Path:
+    def target(self, rel: str) -> str:
         """The output path for a relative path; its folder, links resolved, must be inside.
 
         The file itself is replaced by a rename, which never follows a link.
         """
-        target = self.output / safe_relative(rel)
-        if not self.inside(str(target.parent)):
+        target = os.path.join(self.output, safe_relative(rel))
+        if not self.inside(os.path.dirname(target)):
             raise DigestError(problem(rel, "refusing to write outside the output folder"))
         return target
 
@@ -128,7 +137,7 @@ class OutputWriter:
 
     def on_disk(self, rel: str, digest: str, size: int) -> list | None:
         """The manifest entry for a file the output already holds with exactly these bytes."""
-        if self.clean:
+        if self.clean or self.fresh:
             return None
         try:
             stat = os.stat(self.target(rel))
@@ -154,8 +163,16 @@ class OutputWriter:
         current = self.on_disk(rel, digest, len(data))
         if current is not None:
             return Staged(rel, current, None)
-        handle, name = tempfile.mkstemp(dir=self.staging)
-        os.fchmod(handle, self.mode)  # mkstemp makes files private; pages are for everyone
+        if self.fresh:
+            name = os.path.join(self.staging, safe_relative(rel))
+            folder = os.path.dirname(name)
+            if folder not in self.made:
+                os.makedirs(folder, exist_ok=True)
+                self.made.add(folder)
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        else:
+            handle, name = tempfile.mkstemp(dir=self.staging)
+            os.fchmod(handle, self.mode)  # mkstemp makes files private; pages are for everyone
         with os.fdopen(handle, "wb") as staged:
             staged.write(data)
             staged.flush()
@@ -178,8 +195,8 @@ class OutputWriter:
         known = self.old.get(rel)
         if self.clean or not known or len(known) < 4 or known[3] != fingerprint:
             return False
-        try:
-            stat = os.stat(self.target(rel))
+        try:  # only looked at, not written: a path the last build wrote needs no check
+            stat = os.stat(os.path.join(self.output, rel))
         except OSError:
             return False
         if known[1] != stat.st_size or known[2] != stat.st_mtime_ns:
@@ -201,13 +218,16 @@ class OutputWriter:
 
     def commit(self) -> WriteReport:
         """Move every staged file into place, remove files the site no longer owns."""
-        made: set[Path] = set()
+        if self.fresh:
+            return self.commit_tree()
+        made: set[str] = set()
         try:
             for rel, staged in self.staged.items():
                 target = self.target(rel)
-                if target.parent not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(target.parent)
+                folder = os.path.dirname(target)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
                 try:
                     move(staged, target)
                 except IsADirectoryError:
@@ -230,6 +250,17 @@ class OutputWriter:
             self.discard()
         return WriteReport(len(self.staged), self.unchanged, removed)
 
+    def commit_tree(self) -> WriteReport:
+        """Put the new tree where the missing or empty output folder was."""
+        try:
+            if os.path.isdir(self.output):
+                os.rmdir(self.output)
+            os.rename(self.staging, self.output)
+            self.save_manifest()
+        finally:
+            self.discard()
+        return WriteReport(len(self.staged), self.unchanged, 0)
+
     def save_manifest(self) -> None:
         if self.new == self.old and self.manifest_path.exists():
             return
@@ -243,14 +274,25 @@ class OutputWriter:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def move(staged: Path, target: Path) -> None:
+def is_empty_folder(path: Path) -> bool:
+    """True when `path` is missing, or a real (unlinked) folder with nothing in it."""
+    if not os.path.lexists(path):
+        return True
+    if os.path.islink(path) or not os.path.isdir(path):
+        return False
+    with os.scandir(path) as listing:
+        return next(listing, None) is None
+
+
+def move(staged: Path, target: str) -> None:
     """Rename into place; across file systems, copy beside the target first, then rename."""
     try:
         os.replace(staged, target)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        temporary = target.with_name(f".{target.name}.digest-tmp")
+        folder, name = os.path.split(target)
+        temporary = os.path.join(folder, f".{name}.digest-tmp")
         shutil.copy2(staged, temporary)  # keeps the modification time the manifest noted
         os.replace(temporary, target)
 
