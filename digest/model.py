@@ -162,20 +162,24 @@ def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
     shown = [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
     topic_names = display_names(config, shown)
     tag_names = display_names_for_tags(shown)
+    topic_refs = {s: Ref(s, name, topic_url(config, s)) for s, name in topic_names.items()}
+    tag_refs = {s: Ref(s, name, tag_url(config, s)) for s, name in tag_names.items()}
+    ref_text = {id(r): f"{r.slug}|{r.name}|{r.url}"
+                for r in (*topic_refs.values(), *tag_refs.values())}
     entries = []
     for article in shown:
         local = article.date.astimezone(tz)
         topics = tuple(dict.fromkeys(slugify(t) for t in article.topics))
-        refs = tuple(Ref(s, topic_names[s], topic_url(config, s)) for s in topics)
-        tag_slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
-        tags = tuple(Ref(s, tag_names[s], tag_url(config, s)) for s in tag_slugs)
+        refs = tuple(topic_refs[s] for s in topics)
+        tags = tuple(tag_refs[s] for s in dict.fromkeys(slugify(t) for t in article.tags))
         url = article_url(config, article, local, topics[0])
-        placed = f"{url}\0{local.isoformat()}\0{refs!r}\0{tags!r}"
-        shown = (article.title, article.time_known, article.summary, article.source_name,
-                 article.authors)
+        placed = "\0".join((url, local.isoformat(), *(ref_text[id(r)] for r in refs), "#",
+                            *(ref_text[id(r)] for r in tags)))
+        shown_fields = (article.title, article.time_known, article.summary, article.source_name,
+                        article.authors)
         entries.append(Entry(article, url, local, refs, tags,
                              hashlib.sha1(f"{article.fingerprint}\0{placed}".encode()).hexdigest(),
-                             hashlib.sha1(f"{shown!r}\0{placed}".encode()).hexdigest()))
+                             hashlib.sha1(f"{shown_fields!r}\0{placed}".encode()).hexdigest()))
     entries.sort(key=newest_first)
 
     problems = []
@@ -227,12 +231,15 @@ def related_articles(site: Site, count: int, neighbours: int = 6) -> dict[int, l
     of articles. An article sharing more groups ranks higher; ties go to the newer one.
     """
     rank = {id(e): i for i, e in enumerate(site.entries)}  # newest first
-    scores: dict[int, Counter[int]] = {id(e): Counter() for e in site.entries}
+    near: list[list[int]] = [[] for _ in site.entries]
     for group in (*site.topics, *site.tags):
         ranks = [rank[id(e)] for e in group.entries]
-        for i, own in enumerate(group.entries):
-            scores[id(own)].update(ranks[max(0, i - neighbours):i])
-            scores[id(own)].update(ranks[i + 1:i + 1 + neighbours])
-    return {key: [site.entries[r] for r in sorted(sorted(score, key=lambda r: (-score[r], r))
-                                                  [:count])]
-            for key, score in scores.items()}
+        for i, own in enumerate(ranks):
+            near[own] += ranks[max(0, i - neighbours):i]
+            near[own] += ranks[i + 1:i + 1 + neighbours]
+    related = {}
+    for own, candidates in enumerate(near):
+        best = sorted([(-score, other) for other, score in Counter(candidates).items()])
+        related[id(site.entries[own])] = [site.entries[r] for r in sorted(r for _, r in
+                                                                          best[:count])]
+    return related

@@ -27,23 +27,20 @@ RELATED_COUNT = 4
 
 @dataclass(frozen=True)
 class Page:
-    """One file to render: `template` with the view `make(*args)`, written to `path`.
+    """One file to render: `template` with the view `Planner.<maker>(*args)`, at `path`.
 
-    The view is made only when the page is rendered, in the worker that renders it. `make`
+    The view is made only when the page is rendered, in the worker that renders it. A maker
     reads nothing but its arguments and the site-wide settings, so a hash of the arguments
     (see `inputs`) tells whether the page can have changed since it was last written.
     """
 
     path: str
     template: str
-    make: Callable[..., dict[str, Any]]
+    maker: str
     args: tuple[Any, ...] = ()
     html: bool = True
     canonical: str = ""
     lastmod: str | None = None
-
-    def context(self) -> dict[str, Any]:
-        return self.make(*self.args)
 
     def inputs(self) -> bytes:
         """What the page is made of, as bytes: entries stand in by their keys."""
@@ -51,7 +48,7 @@ class Page:
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = ENTRY_AS_KEY
         pickler.fast = True  # no memo: equal arguments give equal bytes, shared or not
-        pickler.dump((self.make.__name__, self.args))
+        pickler.dump((self.maker, self.args))
         return buffer.getvalue()
 
 
@@ -86,6 +83,7 @@ class Plan:
     files: tuple[tuple[str, bytes], ...]
     """Fixed files such as .nojekyll, which tells GitHub Pages not to run Jekyll."""
     site: dict[str, Any]
+    planner: Planner
 
 
 class Planner:
@@ -116,10 +114,15 @@ class Planner:
         path = url.strip("/")
         return f"{path}/index.html" if path else "index.html"
 
-    def page(self, url: str, template: str, make: Callable[..., dict[str, Any]],
-             *args: Any, lastmod: str | None = None) -> Page:
-        return Page(self.output_path(url), template, make, args,
+    def page(self, url: str, template: str, maker: str, *args: Any,
+             lastmod: str | None = None) -> Page:
+        return Page(self.output_path(url), template, maker, args,
                     canonical=self.absolute(url), lastmod=lastmod)
+
+    def view(self, page: Page) -> dict[str, Any]:
+        """The view of one page, made from its arguments."""
+        make: Callable[..., dict[str, Any]] = getattr(self, page.maker)
+        return make(*page.args)
 
     def refs(self, groups: tuple[Any, ...]) -> list[dict[str, str]]:
         return [{"name": g.name, "url": self.href(g.url)} for g in groups]
@@ -192,7 +195,7 @@ class Planner:
     # --- the pages -------------------------------------------------------------------------
 
     def front_page(self) -> Page:
-        return self.page("/", "index.html", self.make_front,
+        return self.page("/", "index.html", "make_front",
                          self.site.days[:self.config.front_page_days])
 
     def make_front(self, days: tuple[tuple[dt.date, tuple[Entry, ...]], ...]) -> dict[str, Any]:
@@ -210,7 +213,7 @@ class Planner:
                 older = entries[i + 1] if i + 1 < len(entries) else None
                 updated = entry.article.updated
                 lastmod = (updated.astimezone(tz) if updated else entry.local_date).isoformat()
-                pages.append(self.page(entry.url, "article.html", self.make_article,
+                pages.append(self.page(entry.url, "article.html", "make_article",
                                        Whole(entry), older, newer, tuple(related[id(entry)]),
                                        lastmod=lastmod))
         return pages
@@ -250,7 +253,7 @@ class Planner:
         for i, (day, entries) in enumerate(days):
             newer = days[i - 1][0] if i > 0 else None
             older = days[i + 1][0] if i + 1 < len(days) else None
-            pages.append(self.page(day_url(self.config, day), "day.html", self.make_day, day,
+            pages.append(self.page(day_url(self.config, day), "day.html", "make_day", day,
                                    entries, older, newer))
         return pages
 
@@ -272,15 +275,15 @@ class Planner:
             older = keys[i + 1] if i + 1 < len(keys) else None
             newer = keys[i - 1] if i > 0 else None
             pages.append(self.page(month_url(self.config, year, month), "month.html",
-                                   self.make_month, year, month, tuple(months[(year, month)]),
+                                   "make_month", year, month, tuple(months[(year, month)]),
                                    older, newer))
         years: dict[int, list[tuple[int, int]]] = {}
         for year, month in keys:
             years.setdefault(year, []).append((month, counts[(year, month)]))
         for year, month_counts in years.items():
-            pages.append(self.page(year_url(self.config, year), "year.html", self.make_year,
+            pages.append(self.page(year_url(self.config, year), "year.html", "make_year",
                                    year, tuple(month_counts)))
-        pages.append(self.page(ARCHIVE_URL, "archive.html", self.make_archive,
+        pages.append(self.page(ARCHIVE_URL, "archive.html", "make_archive",
                                tuple((year, tuple(m)) for year, m in years.items())))
         return pages
 
@@ -324,7 +327,7 @@ class Planner:
         urls = [group.url] + [f"{group.url}page/{n}/" for n in range(2, len(chunks) + 1)]
         about = (key, group.slug, group.name, group.url, group.description, len(group.entries),
                  feed_url)
-        return [self.page(urls[n - 1], template, self.make_listing, about, chunk, n,
+        return [self.page(urls[n - 1], template, "make_listing", about, chunk, n,
                           len(chunks), urls[n - 2] if n > 1 else None,
                           urls[n] if n < len(chunks) else None)
                 for n, chunk in enumerate(chunks, start=1)]
@@ -351,7 +354,7 @@ class Planner:
             pages += self.listing_pages(topic, "topic.html", "topic", feed)
         index = tuple((t.name, t.url, t.description, len(t.entries), t.entries[:3])
                       for t in self.site.topics)
-        pages.append(self.page(TOPICS_URL, "topics.html", self.make_topics, index))
+        pages.append(self.page(TOPICS_URL, "topics.html", "make_topics", index))
         return pages
 
     def make_topics(self, index: tuple[tuple[Any, ...], ...]) -> dict[str, Any]:
@@ -365,7 +368,7 @@ class Planner:
         for tag in self.site.tags:
             pages += self.listing_pages(tag, "tag.html", "tag")
         index = tuple((t.name, t.url, len(t.entries)) for t in self.site.tags)
-        pages.append(self.page(TAGS_URL, "tags.html", self.make_tags, index))
+        pages.append(self.page(TAGS_URL, "tags.html", "make_tags", index))
         return pages
 
     def make_tags(self, index: tuple[tuple[str, str, int], ...]) -> dict[str, Any]:
@@ -375,7 +378,7 @@ class Planner:
 
     def feed(self, url: str, title: str, entries: tuple[Entry, ...]) -> Page:
         chosen = tuple(Whole(e) for e in entries[:self.config.feeds.entries])
-        return Page(url.lstrip("/"), "feed.xml", self.make_feed, (url, title, chosen),
+        return Page(url.lstrip("/"), "feed.xml", "make_feed", (url, title, chosen),
                     html=False)
 
     def make_feed(self, url: str, title: str, chosen: tuple[Whole, ...]) -> dict[str, Any]:
@@ -396,7 +399,7 @@ class Planner:
         """The search page; Pagefind's bundle beside it is made after the build (search.py)."""
         if not self.config.search:
             return []
-        return [self.page(SEARCH_URL, "search.html", self.make_search)]
+        return [self.page(SEARCH_URL, "search.html", "make_search")]
 
     def make_search(self) -> dict[str, Any]:
         return {"page": self.page_view(SEARCH_URL, "", title_key="search"),
@@ -458,10 +461,10 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
     pages = [planner.front_page(), *planner.article_pages(), *planner.day_pages(),
              *planner.archive_pages(), *planner.topic_pages(), *planner.tag_pages(),
              *planner.feed_pages(), *planner.search_pages(),
-             Page("404.html", "404.html", planner.make_not_found)]
+             Page("404.html", "404.html", "make_not_found")]
     urls = tuple((p.canonical, p.lastmod) for p in pages if p.html and p.path != "404.html")
-    pages += [Page("sitemap.xml", "sitemap.xml", planner.make_sitemap, (urls,), html=False),
-              Page("robots.txt", "robots.txt", planner.make_robots, html=False)]
+    pages += [Page("sitemap.xml", "sitemap.xml", "make_sitemap", (urls,), html=False),
+              Page("robots.txt", "robots.txt", "make_robots", html=False)]
     copies = [Copy(rel, path) for rel, path in theme_static.items()]
     copies += attachment_copies(config, site, assets, planner)
     static = config.static_path
@@ -469,4 +472,4 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
         copies += [Copy(p.relative_to(static).as_posix(), p) for p in sorted(static.rglob("*"))
                    if p.is_file() and not any(part.startswith(".") for part in
                                                p.relative_to(static).parts)]
-    return Plan(tuple(pages), tuple(copies), ((".nojekyll", b""),), planner.site_view())
+    return Plan(tuple(pages), tuple(copies), ((".nojekyll", b""),), planner.site_view(), planner)

@@ -14,7 +14,6 @@ import jinja2
 from .config import Config
 from .dates import iso, long_date, long_datetime, month_name, short_time
 from .errors import DigestError, Problem, problem
-from .pages import Page
 from .yamltext import YamlSyntaxError, load_yaml
 
 DEFAULT_THEME = Path(__file__).parent / "themes" / "default"
@@ -147,14 +146,13 @@ class Renderer:
             self.asset_versions[path] = hashlib.sha1(source.read_bytes()).hexdigest()[:10]
         return f"{self.config.base_path}{path}?v={self.asset_versions[path]}"
 
-    def render(self, page: Page) -> bytes:
+    def render(self, template: str, context: dict[str, Any]) -> bytes:
         """Render one page to bytes; template errors become DigestError with the line."""
-        context = page.context()
         view = context.get("page")
         if view and view.get("title_key"):
             context = {**context, "page": {**view, "title": self.translate(view["title_key"])}}
         try:
-            text = self.env.get_template(page.template).render(context)
+            text = self.env.get_template(template).render(context)
         except jinja2.TemplateNotFound as exc:
             raise DigestError(problem(self.folders[0] / "templates", f"template {exc.name!r} "
                                       "is missing from the theme")) from None
