@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .cache import (
     ArticleCache,
@@ -29,6 +30,7 @@ from .content import Inventory, Loaded, find_content, load_articles, parse_artic
 from .errors import DigestError, Problem, problem
 from .model import Article, Site, build_site
 from .pages import Page, Plan, Planner, plan_pages
+from .quick import LastBuild, quick_rebuild
 from .render import Renderer, Theme, load_theme
 from .workers import Progress, run_parallel, stage_counter
 from .write import OutputWriter, Staged, WriteReport, output_intact
@@ -112,7 +114,8 @@ def render_job(state: tuple[Renderer, OutputWriter, Planner], page: Page) -> Sta
     return writer.stage(page.path, renderer.render(page.template, planner.view(page)))
 
 
-def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions) -> WriteReport:
+def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions
+               ) -> tuple[WriteReport, dict[str, list]]:
     """Render what changed into the staging area, then swap the new files in.
 
     A page whose inputs hash to the fingerprint it was last written with is not rendered.
@@ -136,7 +139,7 @@ def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions) 
             writer.add(path, data)
         for copy in plan.copies:
             writer.copy(copy.path, copy.source)
-        return writer.commit()
+        return writer.commit(), writer.new
     except OSError as exc:  # a full disk, a file too large, a folder without permission
         where = exc.filename if exc.filename else config.output_path
         raise DigestError(problem(where, f"cannot write the site: {exc.strerror}; the output "
@@ -153,14 +156,22 @@ def file_stamps(paths: list[Path]) -> list[tuple[str, int, int]]:
     return stamps
 
 
+def option_key(options: BuildOptions) -> tuple[bool, ...]:
+    """The options that change what a build makes."""
+    return (options.drafts, options.future, options.skip_invalid)
+
+
 def build_inputs(config: Config, options: BuildOptions, theme: Theme, inventory: Inventory,
-                 loaded: Loaded) -> str:
-    """One hash of everything a build reads: code, settings, theme, articles, other files."""
+                 loaded: Loaded) -> tuple[Any, ...]:
+    """Everything a build reads: code, settings, theme, options, articles, other files.
+
+    Hashed into one stamp by cache.input_stamp; a quick rebuild compares the first four.
+    """
     static = config.static_path
     static_files = sorted(p for p in static.rglob("*") if p.is_file()) if static.is_dir() else []
-    return input_stamp(code_fingerprint(), config.fingerprint(), theme.fingerprint(),
-                       (options.drafts, options.future, options.skip_invalid), loaded.stamp(),
-                       file_stamps([a.path for a in inventory.assets]), file_stamps(static_files))
+    return (code_fingerprint(), config.fingerprint(), theme.fingerprint(), option_key(options),
+            loaded.stamp(), file_stamps([a.path for a in inventory.assets]),
+            file_stamps(static_files))
 
 
 def unchanged_report(config: Config, stamp: str, now: dt.datetime, started: float
@@ -204,10 +215,33 @@ def build(config: Config, options: BuildOptions | None = None,
           warm: WarmCache | None = None) -> BuildReport:
     """Build the whole site; raise DigestError (output untouched) when input is bad.
 
-    `warm` keeps parsed articles in memory between builds of a long-running process.
+    `warm` keeps parsed articles and the last build in memory between builds of a
+    long-running process; with it, edits of articles in place take the quick rebuild.
     """
+    options = options or BuildOptions()
     with gc_paused():
-        return build_site_files(config, options or BuildOptions(), warm)
+        if warm is None:
+            return build_site_files(config, options, None)
+        warm.flush()
+        report = quick_report(config, options, warm) if not options.clean else None
+        if report is None:
+            report = build_site_files(config, options, warm)
+        warm.built()
+        return report
+
+
+def quick_report(config: Config, options: BuildOptions, warm: WarmCache) -> BuildReport | None:
+    """The quick rebuild's report, or None when the full build must run (see quick.py)."""
+    started = time.perf_counter()
+    quick = quick_rebuild(config, option_key(options), warm, options.now or dt.datetime.now(dt.UTC))
+    if quick is None:
+        return None
+    last: LastBuild = warm.last
+    seconds = time.perf_counter() - started
+    return BuildReport(pages=last.pages, written=quick.written, unchanged=quick.unchanged,
+                       removed=0, seconds=seconds, warnings=last.warnings,
+                       next_due=last.next_due, articles=len(last.site.entries),
+                       stages={"quick rebuild": seconds})
 
 
 def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | None
@@ -220,12 +254,16 @@ def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | No
     cache = warm.for_config(config) if warm else ArticleCache(config.cache_path, config)
     loaded = load_articles(config, inventory, cache)
     theme = load_theme(config)
-    stamp = build_inputs(config, options, theme, inventory, loaded)
+    inputs = build_inputs(config, options, theme, inventory, loaded)
+    stamp = input_stamp(*inputs)
     laps.lap("inputs")
-    if not options.clean and (same := unchanged_report(config, stamp, now, started)):
+    # A warm process plans every page once, so that its later rebuilds can be quick.
+    if not options.clean and not warm and (same := unchanged_report(config, stamp, now,
+                                                                    started)):
         return same
     forget_record(config.cache_path, config.output_path)
     articles, problems = parse_articles(config, loaded, cache, options.jobs, options.progress)
+    keys = loaded.keys
     del loaded  # the files' bytes are parsed now; rendering must not carry them along
     laps.lap("parse")
     site, model_problems = model_site(config, articles, options, now)
@@ -233,7 +271,7 @@ def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | No
     laps.lap("model")
     plan = plan_pages(config, site, inventory.assets, theme.static)
     laps.lap("plan")
-    report = write_site(config, plan, theme, options)
+    report, manifest = write_site(config, plan, theme, options)
     laps.lap("render and write")
     if warm:
         cache.advance()
@@ -245,6 +283,11 @@ def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | No
         stamp, pages, len(site.entries), report.written + report.unchanged,
         due.isoformat() if due else None,
         [[p.path, p.line, p.column, p.message, p.warning] for p in warnings]))
+    if warm:
+        warm.last = LastBuild(
+            inputs, inventory, keys, {a.rel_path: a for a in articles}, site, plan, manifest,
+            site_salt(config, theme.fingerprint(), plan.site), pages,
+            report.written + report.unchanged, warnings, due)
     return BuildReport(
         pages=pages, written=report.written, unchanged=report.unchanged, removed=report.removed,
         seconds=time.perf_counter() - started, warnings=warnings, next_due=due,

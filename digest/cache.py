@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -185,13 +186,39 @@ def input_stamp(*parts: Any) -> str:
 
 
 class WarmCache:
-    """Parsed articles kept in memory between the builds of one process (digest serve).
+    """What one process (digest serve) keeps between its builds.
 
-    The disk copy is written when the process ends, not after every save of a file.
+    Parsed articles, whose disk copy is written when the process ends, not after every save
+    of a file; the last full build, for quick rebuilds (quick.py); the files the watcher saw
+    change since the last good build; and writes put off until a reload has been sent.
     """
 
     def __init__(self) -> None:
         self.cache: ArticleCache | None = None
+        self.last: Any = None
+        """A quick.LastBuild, once a full build has run."""
+        self.changed: set[str] | None = None
+        """Absolute paths changed since the last good build; None: not known."""
+        self.pending: list[Callable[[], None]] = []
+
+    def hint(self, paths: set[str] | None) -> None:
+        """Add what the watcher saw change; None when it cannot say."""
+        if paths is None or self.changed is None:
+            self.changed = None
+        else:
+            self.changed |= paths
+
+    def built(self) -> None:
+        """A build succeeded: it saw every change made before it began."""
+        self.changed = set()
+
+    def defer(self, task: Callable[[], None]) -> None:
+        self.pending.append(task)
+
+    def flush(self) -> None:
+        """Run the writes put off so far."""
+        while self.pending:
+            self.pending.pop(0)()
 
     def for_config(self, config: Config) -> ArticleCache:
         fresh = ArticleCache(config.cache_path, config)
@@ -201,5 +228,6 @@ class WarmCache:
         return self.cache
 
     def save(self) -> None:
+        self.flush()
         if self.cache is not None:
             self.cache.save()

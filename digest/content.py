@@ -128,41 +128,66 @@ class Loaded:
 
     jobs: tuple[ReadJob, ...]
     problems: tuple[Problem, ...]
+    keys: Keys
 
     def stamp(self) -> list[tuple[str, str, float]]:
         """What the files were: path, content key and modification time."""
         return [(job.source.rel_path, job.key, job.mtime) for job in self.jobs]
 
 
+class Keys:
+    """Turns an article file's bytes into a job keyed by everything parsing depends on:
+    the bytes, the path, the files beside it and (through the cache) settings and code."""
+
+    def __init__(self, inventory: Inventory, cache: ArticleCache):
+        self.cache = cache
+        self.siblings = frozenset(asset.rel_path for asset in inventory.assets)
+        folder_files: dict[str, list[str]] = {}
+        for asset in inventory.assets:
+            folder_files.setdefault(asset.rel_path.rpartition("/")[0], []).append(asset.rel_path)
+        self.folder_files = {folder: "\n".join(files) for folder, files in folder_files.items()}
+
+    def job(self, source: SourceFile, data: bytes, mtime: float) -> ReadJob:
+        folder = source.rel_path.rpartition("/")[0]
+        key = self.cache.key(source.rel_path, data, self.folder_files.get(folder, ""))
+        return ReadJob(source, data, mtime, self.siblings, key)
+
+
 def load_articles(config: Config, inventory: Inventory, cache: ArticleCache) -> Loaded:
-    """Read every article file's bytes and key them by everything parsing depends on."""
-    siblings = frozenset(asset.rel_path for asset in inventory.assets)
-    folder_files: dict[str, list[str]] = {}
-    for asset in inventory.assets:
-        folder_files.setdefault(asset.rel_path.rpartition("/")[0], []).append(asset.rel_path)
+    """Read every article file's bytes and key them."""
+    keys = Keys(inventory, cache)
     jobs: list[ReadJob] = []
     problems: list[Problem] = list(inventory.problems)
     for source in inventory.sources:
         data, mtime, found = read_source(source, config.max_file_size)
         problems += found
         if data is not None:
-            folder = source.rel_path.rpartition("/")[0]
-            key = cache.key(source.rel_path, data, "\n".join(folder_files.get(folder, ())))
-            jobs.append(ReadJob(source, data, mtime, siblings, key))
-    return Loaded(tuple(jobs), tuple(problems))
+            jobs.append(keys.job(source, data, mtime))
+    return Loaded(tuple(jobs), tuple(problems), keys)
+
+
+Outcome = tuple[Article | None, list[Problem]]
+
+
+def cached(cache: ArticleCache, job: ReadJob) -> Outcome | None:
+    """The cached result for a job; a date taken from the file's time needs the same time."""
+    hit = cache.get(job.key)
+    if hit is not None and (hit[0] is None or not hit[0].date_from_mtime
+                            or hit[2] == job.mtime):
+        return hit[0], hit[1]
+    return None
 
 
 def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: int = 0,
                    progress: Progress | None = None
                    ) -> tuple[list[Article], list[Problem]]:
     """Parse what the cache has not seen, in parallel when there is much; collect problems."""
-    results: list[tuple[Article | None, list[Problem]] | None] = []
+    results: list[Outcome | None] = []
     todo: list[tuple[int, ReadJob]] = []
     for job in loaded.jobs:
-        hit = cache.get(job.key)
-        if hit is not None and (hit[0] is None or not hit[0].date_from_mtime
-                                or hit[2] == job.mtime):
-            results.append((hit[0], hit[1]))
+        hit = cached(cache, job)
+        if hit is not None:
+            results.append(hit)
             continue
         todo.append((len(results), job))
         results.append(None)

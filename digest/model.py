@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
@@ -151,6 +152,35 @@ def display_names(config: Config, articles: list[Article]) -> dict[str, str]:
     return names
 
 
+def place(article: Article, url: str, local: dt.datetime, topics: tuple[Ref, ...],
+          tags: tuple[Ref, ...]) -> Entry:
+    """An entry with its two keys: one for everything about it, one for its teaser."""
+    placed = "\0".join((url, local.isoformat(), *(f"{r.slug}|{r.name}|{r.url}" for r in topics),
+                        "#", *(f"{r.slug}|{r.name}|{r.url}" for r in tags)))
+    shown = (article.title, article.time_known, article.summary, article.source_name,
+             article.authors)
+    return Entry(article, url, local, topics, tags,
+                 hashlib.sha1(f"{article.fingerprint}\0{placed}".encode()).hexdigest(),
+                 hashlib.sha1(f"{shown!r}\0{placed}".encode()).hexdigest())
+
+
+def replace_entries(site: Site, swaps: dict[int, Entry]) -> Site:
+    """The same site with some entries (by id) replaced by others in the same places."""
+    def swap(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        return tuple(swaps.get(id(e), e) for e in entries)
+
+    def touched(entries: tuple[Entry, ...]) -> bool:
+        return any(id(e) in swaps for e in entries)
+
+    return Site(swap(site.entries),
+                tuple(dataclasses.replace(g, entries=swap(g.entries)) if touched(g.entries)
+                      else g for g in site.topics),
+                tuple(dataclasses.replace(g, entries=swap(g.entries)) if touched(g.entries)
+                      else g for g in site.tags),
+                tuple((day, swap(entries)) if touched(entries) else (day, entries)
+                      for day, entries in site.days))
+
+
 def newest_first(entry: Entry) -> tuple[float, str, str]:
     return (-entry.article.date.timestamp(), entry.article.slug, entry.article.source)
 
@@ -164,22 +194,14 @@ def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
     tag_names = display_names_for_tags(shown)
     topic_refs = {s: Ref(s, name, topic_url(config, s)) for s, name in topic_names.items()}
     tag_refs = {s: Ref(s, name, tag_url(config, s)) for s, name in tag_names.items()}
-    ref_text = {id(r): f"{r.slug}|{r.name}|{r.url}"
-                for r in (*topic_refs.values(), *tag_refs.values())}
     entries = []
     for article in shown:
         local = article.date.astimezone(tz)
         topics = tuple(dict.fromkeys(slugify(t) for t in article.topics))
         refs = tuple(topic_refs[s] for s in topics)
         tags = tuple(tag_refs[s] for s in dict.fromkeys(slugify(t) for t in article.tags))
-        url = article_url(config, article, local, topics[0])
-        placed = "\0".join((url, local.isoformat(), *(ref_text[id(r)] for r in refs), "#",
-                            *(ref_text[id(r)] for r in tags)))
-        shown_fields = (article.title, article.time_known, article.summary, article.source_name,
-                        article.authors)
-        entries.append(Entry(article, url, local, refs, tags,
-                             hashlib.sha1(f"{article.fingerprint}\0{placed}".encode()).hexdigest(),
-                             hashlib.sha1(f"{shown_fields!r}\0{placed}".encode()).hexdigest()))
+        entries.append(place(article, article_url(config, article, local, topics[0]), local,
+                             refs, tags))
     entries.sort(key=newest_first)
 
     problems = []

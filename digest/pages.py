@@ -465,6 +465,13 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
     urls = tuple((p.canonical, p.lastmod) for p in pages if p.html and p.path != "404.html")
     pages += [Page("sitemap.xml", "sitemap.xml", "make_sitemap", (urls,), html=False),
               Page("robots.txt", "robots.txt", "make_robots", html=False)]
+    return Plan(tuple(pages), plan_copies(config, site, assets, theme_static, planner),
+                ((".nojekyll", b""),), planner.site_view(), planner)
+
+
+def plan_copies(config: Config, site: Site, assets: tuple[Asset, ...],
+                theme_static: dict[str, Path], planner: Planner) -> tuple[Copy, ...]:
+    """The theme's static files, the files beside articles and the site's static/ folder."""
     copies = [Copy(rel, path) for rel, path in theme_static.items()]
     copies += attachment_copies(config, site, assets, planner)
     static = config.static_path
@@ -472,4 +479,33 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
         copies += [Copy(p.relative_to(static).as_posix(), p) for p in sorted(static.rglob("*"))
                    if p.is_file() and not any(part.startswith(".") for part in
                                                p.relative_to(static).parts)]
-    return Plan(tuple(pages), tuple(copies), ((".nojekyll", b""),), planner.site_view(), planner)
+    return tuple(copies)
+
+
+def pages_by_entry(pages: tuple[Page, ...]) -> dict[int, list[int]]:
+    """For each entry (by id), the indices of the pages whose arguments name it."""
+    found: dict[int, list[int]] = defaultdict(list)
+
+    def visit(value: Any, index: int) -> None:
+        if isinstance(value, Entry):
+            found[id(value)].append(index)
+        elif isinstance(value, Whole):
+            found[id(value.entry)].append(index)
+        elif isinstance(value, tuple):
+            for item in value:
+                visit(item, index)
+
+    for index, page in enumerate(pages):
+        visit(page.args, index)
+    return {key: sorted(set(indices)) for key, indices in found.items()}
+
+
+def swap_entries(value: Any, swaps: dict[int, Entry]) -> Any:
+    """Page arguments with some entries (by id) replaced by others."""
+    if isinstance(value, Entry):
+        return swaps.get(id(value), value)
+    if isinstance(value, Whole):
+        return Whole(swaps.get(id(value.entry), value.entry))
+    if isinstance(value, tuple):
+        return tuple(swap_entries(item, swaps) for item in value)
+    return value

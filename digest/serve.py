@@ -242,14 +242,18 @@ class PreviewServer:
         host = "127.0.0.1" if host in ("0.0.0.0", "::") else str(host)
         return f"http://{f'[{host}]' if ':' in host else host}:{port}{self.config.base_path}"
 
-    def run_build(self) -> BuildReport | None:
-        """Reload config.yaml and build; on errors keep serving the last good site."""
+    def run_build(self, changes: set[str] | None = None) -> BuildReport | None:
+        """Reload config.yaml and build; on errors keep serving the last good site.
+
+        `changes`: the paths the watcher saw change, which can make the rebuild quick.
+        """
         with self.changed:
             self.building = True
         report, problems = None, ()
         try:
             self.config = self.load()
             self.watcher.update(self.config)
+            self.warm.hint(changes)
             report = build(self.config, self.options, self.warm)
         except DigestError as exc:
             problems = tuple(p for p in exc.problems if not p.warning) or tuple(exc.problems)
@@ -293,8 +297,17 @@ class PreviewServer:
 
     def rebuild_loop(self) -> None:
         """Build once per settled burst of changes: never two at once, none lost."""
-        while (first := self.watcher.wait()) is not None and not self.closing:
-            report = self.run_build()
+        while not self.closing:
+            # Writes put off by a quick rebuild wait until no edit has come for a moment.
+            first = self.watcher.wait(timeout=0.3 if self.warm.pending else None)
+            if self.closing:
+                break
+            if first is None:  # quiet for a moment, or the watcher has stopped
+                if not self.warm.pending:
+                    break
+                self.warm.flush()
+                continue
+            report = self.run_build(self.watcher.take_changes())
             took = (time.perf_counter() - first) * 1000
             if report is None:
                 count = len(self.state.problems)

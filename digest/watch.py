@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import threading
 import time
 from pathlib import Path
@@ -54,6 +55,7 @@ class Watcher(FileSystemEventHandler):
         self._changed = threading.Condition()
         self._first: float | None = None
         self._last = 0.0
+        self._paths: set[str] = set()
         self._closed = False
 
     def start(self, config: Config) -> None:
@@ -88,11 +90,14 @@ class Watcher(FileSystemEventHandler):
         if event.event_type not in CHANGES or (event.is_directory and
                                                 event.event_type not in DIRECTORY_CHANGES):
             return
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        if not any(p and self.is_input(Path(str(p))) for p in paths):
+        paths = [os.path.abspath(str(p)) for p in (event.src_path,
+                                                    getattr(event, "dest_path", "")) if p]
+        inputs = {p for p in paths if self.is_input(Path(p))}
+        if not inputs:
             return
         now = time.perf_counter()
         with self._changed:
+            self._paths |= inputs
             if self._first is None:
                 self._first = now
             self._last = now
@@ -115,6 +120,12 @@ class Watcher(FileSystemEventHandler):
                     return None
                 self._changed.wait(left)
             return None
+
+    def take_changes(self) -> set[str]:
+        """The input paths (absolute) that changed since the last call."""
+        with self._changed:
+            paths, self._paths = self._paths, set()
+            return paths
 
     def stop(self) -> None:
         """Stop the observer thread and wake anyone waiting."""

@@ -84,7 +84,9 @@ def output_intact(output: Path, state_dir: Path) -> bool:
 class OutputWriter:
     """Stages the new site beside the old one, then swaps it in file by file."""
 
-    def __init__(self, output: Path, state_dir: Path, clean: bool = False):
+    def __init__(self, output: Path, state_dir: Path, clean: bool = False,
+                 manifest: dict[str, list] | None = None):
+        """`manifest`: the files the last build of this process wrote, when it has them."""
         self.output = output
         self.root = output.resolve()
         self.checked_folders: dict[str, bool] = {}
@@ -94,7 +96,8 @@ class OutputWriter:
         self.clean = clean
         self.manifest_path = manifest_path(output, state_dir)
         self.ensure(state_dir)
-        self.old = {} if clean else load_manifest(self.manifest_path)
+        self.old = {} if clean else manifest if manifest is not None else \
+            load_manifest(self.manifest_path)
         self.fresh = is_empty_folder(output)
         """No output yet: write a whole new tree beside it, then rename it into place."""
         self.staging = Path(tempfile.mkdtemp(
@@ -216,8 +219,21 @@ class OutputWriter:
         if not self.unchanged_since(rel, fingerprint):
             self.add(rel, source.read_bytes(), fingerprint)
 
-    def commit(self) -> WriteReport:
-        """Move every staged file into place, remove files the site no longer owns."""
+    def keep_rest(self) -> None:
+        """Keep every file of the last build not staged in this one, unlooked at.
+
+        For a rebuild that knows which pages its change can reach (quick.py).
+        """
+        for rel, entry in self.old.items():
+            if rel not in self.new:
+                self.new[rel] = entry
+                self.unchanged += 1
+
+    def commit(self, save_manifest: bool = True) -> WriteReport:
+        """Move every staged file into place, remove files the site no longer owns.
+
+        Without `save_manifest` the caller saves it later (save_manifest()).
+        """
         if self.fresh:
             return self.commit_tree()
         made: set[str] = set()
@@ -245,7 +261,8 @@ class OutputWriter:
                         target.unlink()
                         removed += 1
                 prune_empty(target.parent, self.output)
-            self.save_manifest()
+            if save_manifest:
+                self.save_manifest()
         finally:
             self.discard()
         return WriteReport(len(self.staged), self.unchanged, removed)

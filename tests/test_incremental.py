@@ -37,6 +37,11 @@ edits = st.one_of(
     st.tuples(st.just("config"), st.integers(1, 3), st.sampled_from(["Eins", "Zwei"])),
     st.tuples(st.just("static"), st.booleans()),
 )
+in_place = st.tuples(st.just("edit"), st.integers(0, 2),
+                     st.sampled_from(["Neu.", "Ganz neu.", "x"]),
+                     st.sampled_from([None, "Kurz gesagt.", "Anders gesagt."]),
+                     st.sampled_from([None, "Anna Weiß", "Jörg Groß"]))
+edits = st.one_of(edits, in_place)
 
 
 def find(root: Path, number: int) -> Path | None:
@@ -72,6 +77,17 @@ def apply(root: Path, edit: tuple) -> None:
     elif kind == "config":
         write_site(root, {"config.yaml": f"title: {edit[2]}\nbase_url: https://e.org/sub/\n"
                                          f"per_page: {edit[1]}\n"})
+    elif kind == "edit":  # the body, summary or author of an article; its place stays
+        old = find(root, edit[1])
+        if old:
+            _, n, body, summary, author = edit
+            front = old.read_text(encoding="utf-8").split("---\n")[1]
+            lines = [line for line in front.splitlines()
+                     if not line.startswith(("summary:", "author:"))]
+            lines += [f"summary: {summary}"] if summary else []
+            lines += [f"author: {author}"] if author else []
+            old.write_text("---\n" + "\n".join(lines) + "\n---\n" + body + "\n",
+                           encoding="utf-8")
     elif kind == "static":
         path = root / "static/extra.txt"
         if edit[1]:
@@ -170,3 +186,46 @@ def test_an_article_falls_due_without_any_file_changing(site) -> None:
     assert unchanged.written == 0
     _, after = build_site(root, now=dt.datetime(2030, 1, 2, tzinfo=dt.UTC))
     assert (root / "output/2030/01/01/b/index.html").is_file() and after.next_due is None
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every input file by absolute path, as the watcher of digest serve would see them."""
+    return {str(p.absolute()): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+            and not p.is_relative_to(root / "output")
+            and not p.is_relative_to(root / ".digest-cache")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.lists(st.one_of(in_place, in_place, edits), min_size=1, max_size=3),
+                      min_size=1, max_size=5))
+def test_serve_rebuilds_equal_cold_builds(tmp_path_factory, steps) -> None:
+    """The rebuilds of a warm process, quick or full, told what changed as the watcher tells
+    digest serve, equal a cold build after every step."""
+    from digest.build import build
+    from digest.cache import WarmCache
+    from digest.config import load_config
+    from digest.errors import DigestError
+
+    root = tmp_path_factory.mktemp("warm") / "site"
+    write_site(root, {"config.yaml": "title: Eins\nbase_url: https://e.org/sub/\nper_page: 2\n",
+                      "content/politik/a0.md": article("Start", DAYS[0], None, False, None, "x"),
+                      "content/sport/a1.md": article("Spiel", DAYS[1], None, False, None, "y"),
+                      "content/sport/a2.md": article("Lauf", DAYS[1], None, False, "lauf", "z")})
+    warm = WarmCache()
+    build(load_config(root / "config.yaml"), None, warm)
+    before = snapshot(root)
+    for number, batch in enumerate(steps):
+        for edit in batch:
+            apply(root, edit)
+        after = snapshot(root)
+        warm.hint({p for p in before.keys() | after.keys() if before.get(p) != after.get(p)})
+        before = after
+        try:
+            build(load_config(root / "config.yaml"), None, warm)
+        except DigestError:
+            continue  # two articles may collide on one URL: a real user error
+        cold = root.parent / f"cold-{number}"
+        shutil.copytree(root, cold, ignore=shutil.ignore_patterns("output", ".digest-cache"))
+        build_site(cold)
+        assert tree(root / "output") == tree(cold / "output")
+    warm.save()
