@@ -6,8 +6,9 @@
 For each size it generates the corpus with ../shared/bench/gen_corpus.py (digest flavor),
 then measures, each in a new process: a cold build (no cache, empty output), a no-op rebuild,
 and a rebuild after editing one article; plus, in one process, the same edit rebuilt the way
-`digest serve` does it (config loaded, build() called again). Peak RSS is the child's maximum
-resident set size. Search indexing is not part of these figures.
+`digest serve` does it (config loaded, told which file changed, build() called again).
+bench/reload.py measures the same through a running `digest serve`, save to reload event.
+Peak RSS is the child's maximum resident set size. Search indexing is not part of these figures.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ target = articles[len(articles) // 3]
 for i in range({repeat}):
     target.write_text(target.read_text(encoding="utf-8") + f"\\nServe {{i}}.\\n", encoding="utf-8")
     started = time.perf_counter()
+    warm.hint({{str(target.absolute())}})  # what the watcher of digest serve reports
     build(load_config(site / "config.yaml"), None, warm)
     print(time.perf_counter() - started)
 """

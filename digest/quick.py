@@ -65,12 +65,14 @@ class LastBuild:
     next_due: dt.datetime | None
     sources: dict[str, SourceFile] = dataclasses.field(default_factory=dict)
     entries: dict[str, Entry] = dataclasses.field(default_factory=dict)
-    by_entry: dict[int, list[int]] | None = None
+    by_entry: dict[int, list[int]] = dataclasses.field(default_factory=dict)
+    """For each entry (by id), the pages whose arguments name it."""
     renderer: Renderer | None = None
 
     def __post_init__(self) -> None:
         self.sources = {os.path.abspath(s.path): s for s in self.inventory.sources}
         self.entries = {e.article.rel_path: e for e in self.site.entries}
+        self.by_entry = pages_by_entry(self.plan.pages)
 
     @property
     def signature(self) -> tuple[Any, ...]:
@@ -105,8 +107,6 @@ def quick_rebuild(config: Config, options: tuple[Any, ...], warm: WarmCache,
     copies = plan_copies(config, site, last.inventory.assets, theme.static, planner)
     if copies != last.plan.copies:
         return None
-    if last.by_entry is None:
-        last.by_entry = pages_by_entry(last.plan.pages)
     pages = list(last.plan.pages)
     touched = sorted({i for key in swaps for i in last.by_entry.get(key, ())})
     for index in touched:
