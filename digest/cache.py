@@ -93,6 +93,13 @@ class ArticleCache:
     def put(self, key: str, value: Any) -> None:
         self.new[key] = value
 
+    def replace(self, old: str, new: str) -> None:
+        """A quick rebuild used entry `new` where the last build used `old`."""
+        entries = self.old
+        value = self.new.pop(new, None) or entries.get(new)
+        entries.pop(old, None)
+        entries[new] = value
+
     def advance(self) -> None:
         """Start the next build of the same process from this build's entries."""
         self.loaded, self.new = self.new, {}

@@ -229,3 +229,32 @@ def test_serve_rebuilds_equal_cold_builds(tmp_path_factory, steps) -> None:
         build_site(cold)
         assert tree(root / "output") == tree(cold / "output")
     warm.save()
+
+
+def test_serve_keeps_every_parsed_article_for_the_next_process(tmp_path: Path) -> None:
+    """After quick rebuilds the saved cache still holds every article, edited ones as edited,
+    so the next `digest build` parses nothing."""
+    from digest.build import build
+    from digest.cache import ArticleCache, WarmCache
+    from digest.config import load_config
+    from digest.content import find_content, load_articles
+
+    root = write_site(tmp_path / "site", {
+        f"content/politik/a{n}.md": article(f"Titel {n}", DAYS[n % 3], None, False, None, "x")
+        for n in range(5)})
+    warm = WarmCache()
+    config = load_config(root / "config.yaml")
+    build(config, None, warm)
+    edited = root / "content/politik/a3.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nNachtrag.\n", encoding="utf-8")
+    warm.hint({str(edited.absolute())})
+    report = build(config, None, warm)
+    assert report.stages == {"quick rebuild": report.stages["quick rebuild"]}
+    # a new last paragraph: the teaser stays, so only the article and the two feeds that
+    # carry its body change
+    assert report.written == 1 + 2
+    warm.save()
+    cache = ArticleCache(config.cache_path, config)
+    loaded = load_articles(config, find_content(config), cache)
+    assert len(loaded.jobs) == 5
+    assert all(cache.old.get(job.key) for job in loaded.jobs)
