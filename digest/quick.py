@@ -117,6 +117,7 @@ def quick_rebuild(config: Config, options: tuple[Any, ...], warm: WarmCache,
     writer = OutputWriter(config.output_path, config.cache_path, manifest=last.manifest)
     try:
         renderer = last.renderer or Renderer(config, theme, plan.site)
+        renderer.fragments.clear()  # teasers of the last build may have changed
         for index in touched:
             page = plan.pages[index]
             fingerprint = page_fingerprint(last.salt, page.path, page.template, page.inputs())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,10 @@ def load_theme(config: Config) -> Theme:
                  load_strings(folders, config.lang))
 
 
+MEMO_LIMIT = 20_000
+"""Fragments a renderer keeps (about 1 KB each) before it starts over."""
+
+
 class Renderer:
     """Renders pages with one Jinja2 environment for the whole build."""
 
@@ -130,7 +135,22 @@ class Renderer:
                                      else v),
             "monthname": lambda v: month_name(v, lang),
         })
-        self.env.globals.update({"site": site_view, "t": self.translate, "asset": self.asset})
+        self.env.globals.update({"site": site_view, "t": self.translate, "asset": self.asset,
+                                 "memo": self.memo})
+        self.fragments: dict[tuple[Any, ...], str] = {}
+
+    def memo(self, *key: Any, caller: Callable[[], str]) -> str:
+        """`{% call memo(key...) %}…{% endcall %}`: the block's output, made once per key.
+
+        The key must name everything the block shows that is not the same on every page of
+        the build. Held per renderer (one per worker and build), and bounded.
+        """
+        found = self.fragments.get(key)
+        if found is None:
+            if len(self.fragments) >= MEMO_LIMIT:
+                self.fragments.clear()
+            found = self.fragments[key] = caller()
+        return found
 
     def translate(self, key: str, **values: Any) -> str:
         text = self.strings.get(key, key)
