@@ -264,7 +264,7 @@ def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | No
     forget_record(config.cache_path, config.output_path)
     articles, problems = parse_articles(config, loaded, cache, options.jobs, options.progress)
     keys = loaded.keys
-    del loaded  # the files' bytes are parsed now; rendering must not carry them along
+    del loaded
     laps.lap("parse")
     site, model_problems = model_site(config, articles, options, now)
     warnings = settle(problems + model_problems, options.skip_invalid)

@@ -106,16 +106,22 @@ def linked_file_problem(path: Path, real_root: Path) -> str | None:
 
 @dataclass(frozen=True)
 class ReadJob:
-    """One article file whose bytes are known but not yet parsed."""
+    """One article file, keyed by its bytes, not yet parsed.
+
+    `data` is None once the key is known: a big site would otherwise hold every file's bytes
+    at once. The worker that parses the file reads it again (see read_job).
+    """
 
     source: SourceFile
-    data: bytes
+    data: bytes | None
     mtime: float
     siblings: frozenset[str]
     key: str
 
 
 def parse_job(reader: ArticleReader, job: ReadJob) -> tuple[Article | None, list[Problem]]:
+    """Parse a job whose bytes are at hand."""
+    assert job.data is not None
     article, problems = reader.from_bytes(job.source, job.data, job.mtime, job.siblings)
     if article is not None:
         article = dataclasses.replace(article, fingerprint=f"{job.key}:{job.mtime!r}")
@@ -162,8 +168,24 @@ def load_articles(config: Config, inventory: Inventory, cache: ArticleCache) -> 
         data, mtime, found = read_source(source, config.max_file_size)
         problems += found
         if data is not None:
-            jobs.append(keys.job(source, data, mtime))
+            jobs.append(dataclasses.replace(keys.job(source, data, mtime), data=None))
     return Loaded(tuple(jobs), tuple(problems), keys)
+
+
+def read_job(state: tuple[ArticleReader, Keys], job: ReadJob
+             ) -> tuple[ReadJob | None, Outcome]:
+    """Read an article file again and parse it, in a worker.
+
+    When the file changed since it was keyed, the new bytes get their own key; when it can
+    no longer be read, there is no key to keep the outcome under (None).
+    """
+    reader, keys = state
+    data, mtime, problems = read_source(job.source, reader.config.max_file_size)
+    if data is None:
+        return None, (None, problems)
+    fresh = keys.job(job.source, data, mtime)
+    article, found = parse_job(reader, fresh)
+    return dataclasses.replace(fresh, data=None), (article, found)
 
 
 Outcome = tuple[Article | None, list[Problem]]
@@ -191,12 +213,13 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
             continue
         todo.append((len(results), job))
         results.append(None)
-    parsed = run_parallel(parse_job, [job for _, job in todo], jobs,
-                          setup=lambda: ArticleReader(config),
+    parsed = run_parallel(read_job, [job for _, job in todo], jobs,
+                          setup=lambda: (ArticleReader(config), loaded.keys),
                           progress=stage_counter(progress, "reading articles", len(todo)))
-    for (index, job), outcome in zip(todo, parsed, strict=True):
+    for (index, _), (read, outcome) in zip(todo, parsed, strict=True):
         results[index] = outcome
-        cache.put(job.key, (outcome[0], outcome[1], job.mtime))
+        if read is not None:
+            cache.put(read.key, (outcome[0], outcome[1], read.mtime))
     articles: list[Article] = []
     problems: list[Problem] = list(loaded.problems)
     for outcome in results:

@@ -229,7 +229,7 @@ class Planner:
         view = {
             **self.teaser(entry),
             "updated": article.updated.astimezone(self.config.tz) if article.updated else None,
-            "tags": self.refs(entry.tags), "body": article.html, "image": image,
+            "tags": self.refs(entry.tags), "body": article.body, "image": image,
             "source_url": article.source_url, "reading_time": max(1, round(article.words / 200)),
             "lang": article.lang or self.config.language,
             "day_url": self.href(day_url(self.config, entry.day)), "extra": article.extra,
@@ -384,7 +384,7 @@ class Planner:
     def make_feed(self, url: str, title: str, chosen: tuple[Whole, ...]) -> dict[str, Any]:
         items = [{**self.teaser(e), "link": self.absolute(e.url), "published": e.article.date,
                   "updated": e.article.updated or e.article.date,
-                  "content": str(e.article.html) if self.config.feeds.full_content
+                  "content": e.article.html.decode("utf-8") if self.config.feeds.full_content
                   else None}
                  for e in (whole.entry for whole in chosen)]
         updated = max((i["updated"] for i in items), default=dt.datetime(2000, 1, 1,
@@ -441,7 +441,7 @@ def attachment_copies(config: Config, site: Site, assets: tuple[Asset, ...],
             parent = "/".join(folder.split("/")[:len(folder.split("/")) - level]) if folder else ""
             relative = asset.rel_path[len(parent) + 1:] if parent else asset.rel_path
             users = [e for e in by_folder.get(parent, [])
-                     if e.article.image == relative or relative in e.article.html
+                     if e.article.image == relative or relative.encode() in e.article.html
                      or len(by_folder[parent]) == 1]
             owners += [(e, relative) for e in users]
             if owners or not folder:

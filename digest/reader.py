@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from markupsafe import Markup as SafeHTML
-
 from .config import Config
 from .errors import Problem, problem, warning
 from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime
@@ -207,7 +205,7 @@ class ArticleReader:
             summary=summary, draft=fields.get("draft", False), image=image,
             image_alt=fields.get("image_alt", ""), source_name=fields.get("source"),
             source_url=fields.get("source_url"), lang=fields.get("lang"),
-            html=SafeHTML(rendered.html), words=rendered.words, extra=extra,
+            html=rendered.html.encode("utf-8"), words=rendered.words, extra=extra,
         ), problems
 
     def date_from_path(self, rel_path: str) -> dt.datetime | None:

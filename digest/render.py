@@ -102,8 +102,9 @@ def load_theme(config: Config) -> Theme:
                  load_strings(folders, config.lang))
 
 
-MEMO_LIMIT = 20_000
-"""Fragments a renderer keeps (about 1 KB each) before it starts over."""
+MEMO_LIMIT = 8_000
+"""Fragments a renderer keeps (1 to 3 KB each) before it starts over. Pages that share
+teasers mostly come near each other in the plan."""
 
 
 class Renderer:
