@@ -102,6 +102,22 @@ def load_theme(config: Config) -> Theme:
                  load_strings(folders, config.lang))
 
 
+class ViewEnvironment(jinja2.Environment):
+    """Jinja2, reading `a.b` on a view (a dict) as the key first.
+
+    Views are dicts, and Jinja2 tries an attribute before a key: every `a.title` raised and
+    caught an AttributeError, a third of the time a page took to render.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 MEMO_LIMIT = 8_000
 """Fragments a renderer keeps (1 to 3 KB each) before it starts over. Pages that share
 teasers mostly come near each other in the plan."""
@@ -120,12 +136,12 @@ class Renderer:
         loader = jinja2.FileSystemLoader([str(f / "templates") for f in self.folders])
         compiled = config.cache_path / "templates"
         compiled.mkdir(parents=True, exist_ok=True)
-        self.env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True,
-                                      lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-                                      keep_trailing_newline=True, auto_reload=False,
-                                      # compiled templates, checked against their source
-                                      bytecode_cache=jinja2.FileSystemBytecodeCache(
-                                          str(compiled)))
+        self.env = ViewEnvironment(loader=loader, autoescape=True, trim_blocks=True,
+                                   lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                                   keep_trailing_newline=True, auto_reload=False,
+                                   # compiled templates, checked against their source
+                                   bytecode_cache=jinja2.FileSystemBytecodeCache(
+                                       str(compiled)))
         lang = config.lang
         self.env.filters.update({
             "date": lambda v: long_date(v.date() if isinstance(v, dt.datetime) else v, lang),
