@@ -80,6 +80,18 @@ for i in range({repeat}):
     return [float(line) for line in result.stdout.split()]
 
 
+def set_aside(corpus: Path, trash: Path) -> None:
+    """Move the last output and cache away, for a cold build into an empty folder.
+
+    They are deleted once all figures are taken: deleting a big tree keeps this kind of
+    disk busy for many seconds afterwards, which would be timed as part of the next build.
+    """
+    trash.mkdir(parents=True, exist_ok=True)
+    for name in ("output", ".digest-cache"):
+        if (corpus / name).exists():
+            (corpus / name).rename(tempfile.mkdtemp(dir=trash) + "/" + name)
+
+
 def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
     corpus = workdir / f"corpus-{size}"
     if not corpus.exists():
@@ -88,8 +100,7 @@ def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
         (corpus / "config.yaml").write_text(CONFIG, encoding="utf-8")
     cold, noop, edit, peak = [], [], [], []
     for i in range(repeat):
-        shutil.rmtree(corpus / "output", ignore_errors=True)
-        shutil.rmtree(corpus / ".digest-cache", ignore_errors=True)
+        set_aside(corpus, workdir / "trash")
         seconds, rss, _ = run_build(corpus)
         cold.append(seconds)
         peak.append(rss)
@@ -115,10 +126,14 @@ def main() -> None:
              f"{'serve-edit ms':>14} {'peak MiB':>9}"
     print(header)
     print("-" * len(header))
-    for size in (int(s) for s in args.sizes.split(",")):
-        row = measure(size, args.repeat, workdir)
-        print(f"{row['size']:>9} {row['pages']:>7} {row['cold']:>8.2f} {row['noop']:>8.2f} "
-              f"{row['edit']:>8.2f} {row['serve'] * 1000:>14.0f} {row['rss']:>9}", flush=True)
+    try:
+        for size in (int(s) for s in args.sizes.split(",")):
+            row = measure(size, args.repeat, workdir)
+            print(f"{row['size']:>9} {row['pages']:>7} {row['cold']:>8.2f} {row['noop']:>8.2f} "
+                  f"{row['edit']:>8.2f} {row['serve'] * 1000:>14.0f} {row['rss']:>9}",
+                  flush=True)
+    finally:
+        shutil.rmtree(workdir / "trash", ignore_errors=True)
 
 
 if __name__ == "__main__":
