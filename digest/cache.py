@@ -93,12 +93,17 @@ class ArticleCache:
     def put(self, key: str, value: Any) -> None:
         self.new[key] = value
 
-    def replace(self, old: str, new: str) -> None:
-        """A quick rebuild used entry `new` where the last build used `old`."""
+    def swap(self, replaced: dict[str, str]) -> None:
+        """A quick rebuild used the last full build's entries, these old keys replaced by new.
+
+        What else this build touched (or a failed build before it) is not kept.
+        """
         entries = self.old
-        value = self.new.pop(new, None) or entries.get(new)
-        entries.pop(old, None)
-        entries[new] = value
+        for old, new in replaced.items():
+            value = self.new.get(new) or entries.get(new)
+            entries.pop(old, None)
+            entries[new] = value
+        self.new = {}
 
     def advance(self) -> None:
         """Start the next build of the same process from this build's entries."""

@@ -132,10 +132,7 @@ def quick_rebuild(config: Config, options: tuple[Any, ...], warm: WarmCache,
         last.by_entry[id(entry)] = last.by_entry.pop(key, [])
     last.articles.update(edited)
     stamps = last.inputs[4]  # (path, key, time) of each article file, as Loaded.stamp()
-    cache = warm.for_config(config)
-    for rel, key, _ in stamps:
-        if rel in keys:
-            cache.replace(key, keys[rel][0])
+    warm.for_config(config).swap({key: keys[rel][0] for rel, key, _ in stamps if rel in keys})
     stamps[:] = [(s[0], *keys[s[0]]) if s[0] in keys else s for s in stamps]
     last.entries.update({e.article.rel_path: e for e in swaps.values()})
     last.site, last.plan, last.manifest, last.renderer = site, plan, writer.new, renderer

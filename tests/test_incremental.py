@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -238,6 +239,7 @@ def test_serve_keeps_every_parsed_article_for_the_next_process(tmp_path: Path) -
     from digest.cache import ArticleCache, WarmCache
     from digest.config import load_config
     from digest.content import find_content, load_articles
+    from digest.errors import DigestError
 
     root = write_site(tmp_path / "site", {
         f"content/politik/a{n}.md": article(f"Titel {n}", DAYS[n % 3], None, False, None, "x")
@@ -245,14 +247,24 @@ def test_serve_keeps_every_parsed_article_for_the_next_process(tmp_path: Path) -
     warm = WarmCache()
     config = load_config(root / "config.yaml")
     build(config, None, warm)
-    edited = root / "content/politik/a3.md"
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nNachtrag.\n", encoding="utf-8")
-    warm.hint({str(edited.absolute())})
+    edited = [root / "content/politik/a3.md", root / "content/politik/a4.md"]
+    for path in edited:
+        path.write_text(path.read_text(encoding="utf-8") + "\nNachtrag.\n", encoding="utf-8")
+    warm.hint({str(path.absolute()) for path in edited})
     report = build(config, None, warm)
     assert report.stages == {"quick rebuild": report.stages["quick rebuild"]}
-    # a new last paragraph: the teaser stays, so only the article and the two feeds that
-    # carry its body change
-    assert report.written == 1 + 2
+    # a new last paragraph: the teasers stay, so only the two articles and the two feeds
+    # that carry their bodies change
+    assert report.written == 2 + 2
+    broken = root / "content/politik/a1.md"  # a failed build in between changes nothing
+    good = broken.read_text(encoding="utf-8")
+    broken.write_text("---\ntitle: [offen\n---\nText\n", encoding="utf-8")
+    warm.hint({str(broken.absolute())})
+    with pytest.raises(DigestError):
+        build(config, None, warm)
+    broken.write_text(good, encoding="utf-8")
+    report = build(config, None, warm)
+    assert "quick rebuild" in report.stages and report.written == 0
     warm.save()
     cache = ArticleCache(config.cache_path, config)
     loaded = load_articles(config, find_content(config), cache)
