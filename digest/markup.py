@@ -14,6 +14,7 @@ import markdown
 import nh3
 
 from .config import MarkdownSettings
+from .leanmarkdown import LeanMarkdown
 from .slugs import slugify
 
 SAFE_TAGS = {
@@ -175,8 +176,9 @@ class Markup:
         configs = {name: dict(options) for name, options in settings.extension_configs.items()}
         if "toc" in settings.extensions:
             configs.setdefault("toc", {}).setdefault("slugify", lambda text, sep: slugify(text))
-        self.markdown = markdown.Markdown(extensions=list(settings.extensions),
-                                          extension_configs=configs, output_format="html")
+        self.markdown = LeanMarkdown(markdown.Markdown(extensions=list(settings.extensions),
+                                                       extension_configs=configs,
+                                                       output_format="html"))
         self.typographer = settings.typographer
         self.lang = lang
         self.allow_raw_html = allow_raw_html
@@ -186,7 +188,7 @@ class Markup:
         if kind == "txt":
             body_html = text_to_html(body)
         else:
-            body_html = self.markdown.reset().convert(body)
+            body_html = self.markdown.convert(body)
             if not self.allow_raw_html:
                 body_html = sanitize(body_html)
         if self.typographer:
