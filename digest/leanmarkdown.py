@@ -58,7 +58,11 @@ BLOCK = {
 has one."""
 
 class Optional:
-    """The processors of one registry that a document may do without, with their places."""
+    """The processors of one registry that a document may do without, with their places.
+
+    The registry stays as the last document left it: consecutive documents mostly need the
+    same processors, so only the difference is registered or taken out.
+    """
 
     def __init__(self, registry: Any, table: dict[tuple[str, str], str | re.Pattern[str]]):
         self.registry = registry
@@ -66,20 +70,19 @@ class Optional:
         self.items = {name: (registry[name], priority, table[(name, class_name(registry[name]))])
                       for name, priority in priorities.items()
                       if (name, class_name(registry[name])) in table}
+        self.out: set[str] = set()
 
-    def leave_out(self, text: str) -> list[str]:
-        """Deregister what `text` cannot set off."""
-        gone = [name for name, (_, _, trigger) in self.items.items()
-                if not (trigger.search(text) if isinstance(trigger, re.Pattern)
-                        else any(char in text for char in trigger))]
-        for name in gone:
+    def fit(self, text: str) -> None:
+        """Register exactly what `text` can set off."""
+        unused = {name for name, (_, _, trigger) in self.items.items()
+                  if not (trigger.search(text) if isinstance(trigger, re.Pattern)
+                          else any(char in text for char in trigger))}
+        for name in unused - self.out:
             self.registry.deregister(name)
-        return gone
-
-    def restore(self, names: list[str]) -> None:
-        for name in names:
+        for name in self.out - unused:
             item, priority, _ = self.items[name]
             self.registry.register(item, name, priority)
+        self.out = unused
 
 
 def class_name(item: Any) -> str:
@@ -88,7 +91,8 @@ def class_name(item: Any) -> str:
 
 class LeanMarkdown:
     """One Python-Markdown instance that converts each document with only the processors
-    that document can set off. Same output as `markdown.Markdown.convert`."""
+    that document can set off. Same output as `markdown.Markdown.convert`; convert only
+    through this class once it wraps an instance."""
 
     def __init__(self, md: markdown.Markdown):
         self.md = md
@@ -96,9 +100,6 @@ class LeanMarkdown:
         self.block = Optional(md.parser.blockprocessors, BLOCK)
 
     def convert(self, text: str) -> str:
-        inline, block = self.inline.leave_out(text), self.block.leave_out(text)
-        try:
-            return self.md.reset().convert(text)
-        finally:
-            self.inline.restore(inline)
-            self.block.restore(block)
+        self.inline.fit(text)
+        self.block.fit(text)
+        return self.md.reset().convert(text)
