@@ -1,7 +1,8 @@
 """Python-Markdown without the processors a document cannot set off.
 
 Most of Python-Markdown's time goes into trying every inline pattern on every piece of text,
-and every block processor's test on every block. A pattern for links cannot match in a
+every block processor's test on every block, and the preprocessors' searches of the whole
+document. A pattern for links cannot match in a
 document without '[', one for code spans not without '`'. Every text and block the
 processors see is cut from the document itself (placeholders for stashed HTML and code use
 none of these characters), so leaving out, for one document, the processors whose
@@ -14,7 +15,6 @@ extension that replaces one keeps its own running.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import markdown
@@ -38,11 +38,12 @@ INLINE = {
     ("em_strong", IP + "AsteriskProcessor"): "*",
     ("em_strong2", IP + "UnderscoreProcessor"): "_",
     ("footnote", "markdown.extensions.footnotes.FootnoteInlineProcessor"): "[",
-    # two spaces before a newline; tabs become spaces first
-    ("linebreak", IP + "SubstituteTagInlineProcessor"): re.compile(r"[ \t]\r?\n"),
+    # two spaces before a newline; tabs become spaces first; raw HTML blocks, taken out
+    # before parsing, can leave spaces before a newline behind
+    ("linebreak", IP + "SubstituteTagInlineProcessor"): (" \n", "\t\n", " \r", "\t\r", "<"),
 }
-"""(Inline pattern name, its built-in class): the characters of which every match has one,
-or what every text it matches in contains."""
+"""(Inline pattern name, its built-in class): a string of characters of which every match has
+one, or a tuple of strings of which the document has one if the pattern can match."""
 
 BP = "markdown.blockprocessors."
 BLOCK = {
@@ -54,8 +55,22 @@ BLOCK = {
     ("abbr", "markdown.extensions.abbr.AbbrBlockprocessor"): "[",
     ("markdown_block", "markdown.extensions.md_in_html.MarkdownInHtmlProcessor"): "<",
 }
-"""(Block processor name, its built-in class): the characters of which every block it takes
-has one."""
+"""(Block processor name, its built-in class): as INLINE, for the blocks it takes."""
+
+PRE = {
+    ("fenced_code_block", "markdown.extensions.fenced_code.FencedBlockPreprocessor"): "`~",
+    ("html_block", "markdown.preprocessors.HtmlBlockPreprocessor"): "<",
+    ("html_block", "markdown.extensions.md_in_html.HtmlBlockPreprocessor"): "<",
+}
+"""(Preprocessor name, its built-in class): as INLINE, for the whole document."""
+
+Trigger = str | tuple[str, ...]
+
+
+def present(trigger: Trigger, text: str) -> bool:
+    """Whether `text` has one of the characters (or strings) the trigger names."""
+    return any(part in text for part in trigger)
+
 
 class Optional:
     """The processors of one registry that a document may do without, with their places.
@@ -64,7 +79,7 @@ class Optional:
     same processors, so only the difference is registered or taken out.
     """
 
-    def __init__(self, registry: Any, table: dict[tuple[str, str], str | re.Pattern[str]]):
+    def __init__(self, registry: Any, table: dict[tuple[str, str], Trigger]):
         self.registry = registry
         priorities = {entry.name: entry.priority for entry in getattr(registry, "_priority", [])}
         self.items = {name: (registry[name], priority, table[(name, class_name(registry[name]))])
@@ -75,8 +90,7 @@ class Optional:
     def fit(self, text: str) -> None:
         """Register exactly what `text` can set off."""
         unused = {name for name, (_, _, trigger) in self.items.items()
-                  if not (trigger.search(text) if isinstance(trigger, re.Pattern)
-                          else any(char in text for char in trigger))}
+                  if not present(trigger, text)}
         for name in unused - self.out:
             self.registry.deregister(name)
         for name in self.out - unused:
@@ -98,8 +112,9 @@ class LeanMarkdown:
         self.md = md
         self.inline = Optional(md.inlinePatterns, INLINE)
         self.block = Optional(md.parser.blockprocessors, BLOCK)
+        self.pre = Optional(md.preprocessors, PRE)
 
     def convert(self, text: str) -> str:
-        self.inline.fit(text)
-        self.block.fit(text)
+        for optional in (self.pre, self.block, self.inline):
+            optional.fit(text)
         return self.md.reset().convert(text)

@@ -14,7 +14,8 @@ from digest.leanmarkdown import LeanMarkdown
 EXTENSIONS = ["extra", "toc", "sane_lists", "abbr", "nl2br", "smarty"]
 
 # Pieces that set off every kind of block and inline processor, and plain words between.
-PIECES = ["Wort", "Straße", "„Zitat“", " ", "  ", "\t", "\n", "\n\n", "# ", "## Titel\n",
+PIECES = ["Wort", "Straße", "„Zitat“", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\r", "# ",
+          "## Titel\n", "-", "=", ":", ": ", "1.", "~~~\n", "2. ",
           "> ", "- ", "* ", "1. ", "    code\n", "```\nx = 1\n```\n", "`code`", "\\*", "[", "]",
           "(", ")", "[Link](https://e.org)", "![Bild](b.png)", "[ref]", "[ref]: https://e.org\n",
           "[^1]", "[^1]: Fußnote\n", "*[HTML]: Hyper\n", "HTML", "<b>", "</b>", "<div>\n",
@@ -23,7 +24,7 @@ PIECES = ["Wort", "Straße", "„Zitat“", " ", "  ", "\t", "\n", "\n\n", "# ",
           "<!-- x -->", "'", '"', "--", "...", "<<", ">>"]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40), st.sampled_from([1, 2, 3]))
 def test_lean_conversion_equals_python_markdown(pieces: list[str], extensions: int) -> None:
     text = "".join(pieces)
