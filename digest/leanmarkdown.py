@@ -67,11 +67,6 @@ PRE = {
 Trigger = str | tuple[str, ...]
 
 
-def present(trigger: Trigger, text: str) -> bool:
-    """Whether `text` has one of the characters (or strings) the trigger names."""
-    return any(part in text for part in trigger)
-
-
 class Optional:
     """The processors of one registry that a document may do without, with their places.
 
@@ -87,10 +82,13 @@ class Optional:
                       if (name, class_name(registry[name])) in table}
         self.out: set[str] = set()
 
-    def fit(self, text: str) -> None:
-        """Register exactly what `text` can set off."""
+    def triggers(self) -> set[str]:
+        return {part for _, _, trigger in self.items.values() for part in trigger}
+
+    def fit(self, found: set[str]) -> None:
+        """Register exactly what a document with the trigger strings `found` can set off."""
         unused = {name for name, (_, _, trigger) in self.items.items()
-                  if not present(trigger, text)}
+                  if found.isdisjoint(trigger)}
         for name in unused - self.out:
             self.registry.deregister(name)
         for name in self.out - unused:
@@ -113,8 +111,10 @@ class LeanMarkdown:
         self.inline = Optional(md.inlinePatterns, INLINE)
         self.block = Optional(md.parser.blockprocessors, BLOCK)
         self.pre = Optional(md.preprocessors, PRE)
+        self.triggers = self.inline.triggers() | self.block.triggers() | self.pre.triggers()
 
     def convert(self, text: str) -> str:
+        found = {part for part in self.triggers if part in text}
         for optional in (self.pre, self.block, self.inline):
-            optional.fit(text)
+            optional.fit(found)
         return self.md.reset().convert(text)

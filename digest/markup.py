@@ -117,9 +117,14 @@ def sanitize(html_text: str) -> str:
                      url_schemes=SAFE_SCHEMES, link_rel=None, strip_comments=True)
 
 
+def visible_text(html_text: str) -> str:
+    """The text of an HTML fragment as a reader sees it, whitespace as it is."""
+    return html.unescape(TAGS.sub("", html_text.replace("<br", " <br")))
+
+
 def plain_text(html_text: str) -> str:
     """The visible text of an HTML fragment, whitespace folded."""
-    return " ".join(html.unescape(TAGS.sub("", html_text.replace("<br", " <br"))).split())
+    return " ".join(visible_text(html_text).split())
 
 
 def shorten(text: str, limit: int = 240) -> str:
@@ -195,4 +200,4 @@ class Markup:
             body_html = smarten(body_html, lang.split("-")[0].lower() if lang else self.lang)
         match = FIRST_PARAGRAPH.search(body_html)
         first = plain_text(match.group(1)) if match else ""
-        return Rendered(body_html, first, len(plain_text(body_html).split()))
+        return Rendered(body_html, first, len(visible_text(body_html).split()))
