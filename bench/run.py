@@ -74,6 +74,7 @@ for i in range({repeat}):
     warm.hint({{str(target.absolute())}})  # what the watcher of digest serve reports
     build(load_config(site / "config.yaml"), None, warm)
     print(time.perf_counter() - started)
+    warm.flush()  # serve writes the manifest once no edit has come for a moment
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
