@@ -68,9 +68,12 @@ class LastBuild:
     by_entry: dict[int, list[int]] = dataclasses.field(default_factory=dict)
     """For each entry (by id), the pages whose arguments name it."""
     renderer: Renderer | None = None
+    linked: bool = False
 
     def __post_init__(self) -> None:
         self.sources = {os.path.abspath(s.path): s for s in self.inventory.sources}
+        # an edit of a linked file is seen at the path it points to, not at the link
+        self.linked = any(os.path.islink(path) for path in self.sources)
         self.entries = {e.article.rel_path: e for e in self.site.entries}
         self.by_entry = pages_by_entry(self.plan.pages)
 
@@ -91,7 +94,8 @@ def quick_rebuild(config: Config, options: tuple[Any, ...], warm: WarmCache,
     """Rebuild after edits of existing articles; None when the full build must run."""
     last: LastBuild | None = warm.last
     changed = warm.changed
-    if last is None or not changed or (last.next_due is not None and now >= last.next_due):
+    if last is None or last.linked or not changed or \
+            (last.next_due is not None and now >= last.next_due):
         return None
     theme = load_theme(config)
     if (last.inputs[0], config.fingerprint(), theme.fingerprint(), options) != last.signature:
