@@ -29,9 +29,10 @@ from .config import Config
 from .content import Inventory, Loaded, find_content, load_articles, parse_articles
 from .errors import DigestError, Problem, problem
 from .model import Article, Site, build_site
-from .pages import Page, Plan, Planner, plan_pages
+from .pages import Page, Plan, plan_pages
 from .quick import LastBuild, quick_rebuild
 from .render import Renderer, Theme, load_theme
+from .views import Views
 from .workers import Progress, run_parallel, stage_counter
 from .write import OutputWriter, Staged, WriteReport, output_intact
 
@@ -108,10 +109,10 @@ def next_due(articles: list[Article], options: BuildOptions, now: dt.datetime
     return min(due, default=None)
 
 
-def render_job(state: tuple[Renderer, OutputWriter, Planner], page: Page) -> Staged:
+def render_job(state: tuple[Renderer, OutputWriter, Views], page: Page) -> Staged:
     """Make one page's view, render and stage it: all three run in the worker processes."""
-    renderer, writer, planner = state
-    return writer.stage(page.path, renderer.render(page.template, planner.view(page)))
+    renderer, writer, views = state
+    return writer.stage(page.path, renderer.render(page.template, views.view(page)))
 
 
 def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions
@@ -130,7 +131,7 @@ def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions
                 todo.append((page, fingerprint))
         rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,
                                 setup=lambda: (Renderer(config, theme, plan.site), writer,
-                                               plan.planner),
+                                               plan.views),
                                 progress=stage_counter(options.progress, "rendering pages",
                                                        len(todo)))
         for (_, fingerprint), staged in zip(todo, rendered, strict=True):

@@ -84,7 +84,7 @@ class Entry:
     """A hash of the article and of how the site places it: pages that show the entry
     depend on nothing else of it."""
     teaser_key: str = ""
-    """A hash of what lists show of the entry (see pages.Planner.teaser)."""
+    """A hash of what lists show of the entry (see views.Views.teaser)."""
 
     @property
     def day(self) -> dt.date:

@@ -29,9 +29,10 @@ from .config import Config
 from .content import Inventory, Keys, cached, parse_job
 from .errors import Problem
 from .model import Article, Entry, Site, place, replace_entries
-from .pages import Plan, Planner, pages_by_entry, plan_copies, swap_entries
+from .pages import Plan, pages_by_entry, plan_copies, swap_entries
 from .reader import ArticleReader, SourceFile, read_source
 from .render import Renderer, load_theme
+from .views import Views
 from .write import OutputWriter
 
 PLACE_FIELDS = ("source", "rel_path", "kind", "date", "slug", "topics", "topics_from_folder",
@@ -107,8 +108,8 @@ def quick_rebuild(config: Config, options: tuple[Any, ...], warm: WarmCache,
     swaps = {id(last.entries[a.rel_path]): place_again(last.entries[a.rel_path], a)
              for a in edited.values() if a.rel_path in last.entries}
     site = replace_entries(last.site, swaps)
-    planner = Planner(config, site)
-    copies = plan_copies(config, site, last.inventory.assets, theme.static, planner)
+    views = Views(config, site)
+    copies = plan_copies(config, site, last.inventory.assets, theme.static, views)
     if copies != last.plan.copies:
         return None
     pages = list(last.plan.pages)
@@ -116,7 +117,7 @@ def quick_rebuild(config: Config, options: tuple[Any, ...], warm: WarmCache,
     for index in touched:
         pages[index] = dataclasses.replace(pages[index],
                                            args=swap_entries(pages[index].args, swaps))
-    plan = dataclasses.replace(last.plan, pages=tuple(pages), planner=planner)
+    plan = dataclasses.replace(last.plan, pages=tuple(pages), views=views)
     forget_record(config.cache_path, config.output_path)
     writer = OutputWriter(config.output_path, config.cache_path, manifest=last.manifest)
     try:
@@ -126,7 +127,7 @@ def quick_rebuild(config: Config, options: tuple[Any, ...], warm: WarmCache,
             page = plan.pages[index]
             fingerprint = page_fingerprint(last.salt, page.path, page.template, page.inputs())
             if not writer.unchanged_since(page.path, fingerprint):
-                data = renderer.render(page.template, planner.view(page))
+                data = renderer.render(page.template, views.view(page))
                 writer.accept(writer.stage(page.path, data), fingerprint)
         writer.keep_rest()
         report = writer.commit(save_manifest=False)

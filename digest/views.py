@@ -1,0 +1,254 @@
+"""Stage 3, second half: the view each template sees, made from a page's arguments.
+
+The planner (pages.py) names, for every page, a maker below and its arguments; the view is
+made when the page is rendered, in the worker that renders it. A maker reads nothing but its
+arguments and the site-wide settings, so a hash of the arguments tells whether the page can
+have changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .config import Config
+from .dates import long_date, month_name
+from .jsonld import news_article
+from .model import Entry, Site, day_url, month_url, year_url
+
+if TYPE_CHECKING:
+    from .pages import Page
+
+ARCHIVE_URL = "/archive/"
+TOPICS_URL = "/topics/"
+TAGS_URL = "/tags/"
+SEARCH_URL = "/search/"
+
+
+@dataclass(frozen=True)
+class Whole:
+    """An entry whose every field a page shows, not only its teaser: its article page, and
+    the feeds, which carry the body and dates."""
+
+    entry: Entry
+
+
+class Views:
+    """The link helpers of a site and one view maker (`make_*`) per kind of page."""
+
+    def __init__(self, config: Config, site: Site):
+        self.config = config
+        self.site = site
+        self.lang = config.lang
+        self.base_path = config.base_path
+        self.base_url = config.base_url
+        self.teasers: dict[int, dict[str, Any]] = {}
+
+    def href(self, url: str) -> str:
+        """A link that works under the site's sub-path: '/x/' -> '/newsdigest/x/'."""
+        return self.base_path + url.lstrip("/")
+
+    def absolute(self, url: str) -> str:
+        return self.base_url + url.lstrip("/")
+
+    def view(self, page: Page) -> dict[str, Any]:
+        """The view of one page, made from its arguments."""
+        make: Callable[..., dict[str, Any]] = getattr(self, page.maker)
+        return make(*page.args)
+
+    def refs(self, groups: tuple[Any, ...]) -> list[dict[str, str]]:
+        return [{"name": g.name, "url": self.href(g.url)} for g in groups]
+
+    def teaser(self, entry: Entry) -> dict[str, Any]:
+        """The view of an article in lists; made once per entry and shared.
+
+        Entry.teaser_key hashes exactly the fields read here: a field added here must be
+        added there, or pages listing the entry would not be rebuilt when it changes.
+        """
+        view = self.teasers.get(id(entry))
+        if view is None:
+            article = entry.article
+            view = self.teasers[id(entry)] = {
+                "title": article.title, "url": self.href(entry.url), "date": entry.local_date,
+                "time_known": article.time_known,
+                "summary": article.summary, "topics": self.refs(entry.topics),
+                "source": article.source_name, "authors": list(article.authors),
+            }
+        return view
+
+    def page_view(self, url: str, title: str, description: str = "", **extra: Any
+                  ) -> dict[str, Any]:
+        view = {
+            "title": title, "description": description or self.config.description
+            or self.config.title,
+            "canonical": self.absolute(url), "lang": self.config.language,
+            "og_type": "website", "og_locale": self.og_locale(), "image": None,
+            "feed_url": self.href("/feed.xml"), "topic_feed_url": None, "jsonld": None,
+            "url": self.href(url),
+        }
+        view.update(extra)
+        return view
+
+    def og_locale(self) -> str:
+        lang = self.config.language.replace("-", "_")
+        return lang if "_" in lang else {"de": "de_DE", "en": "en_US"}.get(lang, lang)
+
+    def site_view(self) -> dict[str, Any]:
+        return {
+            "title": self.config.title, "description": self.config.description,
+            "language": self.config.language, "base_url": self.base_url,
+            "home_url": self.href("/"), "feed_url": self.href("/feed.xml"),
+            "topics_url": self.href(TOPICS_URL), "tags_url": self.href(TAGS_URL),
+            "archive_url": self.href(ARCHIVE_URL), "search_url": self.href(SEARCH_URL),
+            "search": self.config.search, "topics": self.refs(self.site.topics),
+            "generator": f"digest {__version__}",
+        }
+
+    def by_topic(self, entries: tuple[Entry, ...]) -> list[dict[str, Any]]:
+        """Group a day's articles by their first topic, in the site's topic order.
+
+        The order is that of the site's topics, which the site-wide view fixes for every page.
+        """
+        groups: dict[str, list[Entry]] = defaultdict(list)
+        for entry in entries:
+            groups[entry.topics[0].slug].append(entry)
+        return [{"topic": {"name": t.name, "url": self.href(t.url)},
+                 "articles": [self.teaser(e) for e in groups[t.slug]]}
+                for t in self.site.topics if t.slug in groups]
+
+    def day_ref(self, day: dt.date) -> dict[str, Any]:
+        return {"date": day, "url": self.href(day_url(self.config, day)),
+                "title": long_date(day, self.lang)}
+
+    def month_ref(self, year: int, month: int) -> dict[str, Any]:
+        return {"url": self.href(month_url(self.config, year, month)),
+                "title": month_name(dt.date(year, month, 1), self.lang)}
+
+    def month_view(self, year: int, month: int, count: int) -> dict[str, Any]:
+        return {"date": dt.date(year, month, 1), **self.month_ref(year, month), "count": count}
+
+    def year_view(self, year: int, month_counts: tuple[tuple[int, int], ...]) -> dict[str, Any]:
+        months = [self.month_view(year, month, count) for month, count in month_counts]
+        return {"year": year, "url": self.href(year_url(self.config, year)), "title": str(year),
+                "count": sum(m["count"] for m in months), "months": months}
+
+    def make_front(self, days: tuple[tuple[dt.date, tuple[Entry, ...]], ...]) -> dict[str, Any]:
+        editions = [{**self.day_ref(day), "groups": self.by_topic(entries)}
+                    for day, entries in days]
+        return {"page": self.page_view("/", self.config.title), "editions": editions}
+
+    def make_article(self, whole: Whole, older: Entry | None, newer: Entry | None,
+                     related: tuple[Entry, ...]) -> dict[str, Any]:
+        entry = whole.entry
+        article = entry.article
+        image = None
+        if article.image:
+            url = article.image if "://" in article.image else self.href(entry.url) + article.image
+            image = {"url": url, "alt": article.image_alt}
+        view = {
+            **self.teaser(entry),
+            "updated": article.updated.astimezone(self.config.tz) if article.updated else None,
+            "tags": self.refs(entry.tags), "body": article.body, "image": image,
+            "source_url": article.source_url, "reading_time": max(1, round(article.words / 200)),
+            "lang": article.lang or self.config.language,
+            "day_url": self.href(day_url(self.config, entry.day)), "extra": article.extra,
+            "lead": article.summary if article.summary_given else None,
+        }
+        absolute_image = None
+        if image:
+            absolute_image = image["url"] if "://" in image["url"] else \
+                self.absolute(image["url"][len(self.base_path) - 1:])
+        page = self.page_view(entry.url, article.title, article.summary, og_type="article",
+                              image=absolute_image,
+                              jsonld=news_article(self.config, entry, absolute_image))
+        return {"page": page, "article": view,
+                "prev": self.teaser(older) if older else None,
+                "next": self.teaser(newer) if newer else None,
+                "related": [self.teaser(e) for e in related]}
+
+    def make_day(self, day: dt.date, entries: tuple[Entry, ...], older: dt.date | None,
+                 newer: dt.date | None) -> dict[str, Any]:
+        return {"page": self.page_view(day_url(self.config, day), long_date(day, self.lang)),
+                "day": self.day_ref(day), "groups": self.by_topic(entries),
+                "prev_day": self.day_ref(older) if older else None,
+                "next_day": self.day_ref(newer) if newer else None}
+
+    def make_month(self, year: int, month: int,
+                   days: tuple[tuple[dt.date, tuple[Entry, ...]], ...],
+                   older: tuple[int, int] | None, newer: tuple[int, int] | None
+                   ) -> dict[str, Any]:
+        ref = self.month_view(year, month, sum(len(e) for _, e in days))
+        return {"page": self.page_view(month_url(self.config, year, month), ref["title"]),
+                "month": ref,
+                "days": [{**self.day_ref(day), "articles": [self.teaser(e) for e in entries]}
+                         for day, entries in days],
+                "prev_month": self.month_ref(*older) if older else None,
+                "next_month": self.month_ref(*newer) if newer else None}
+
+    def make_year(self, year: int, month_counts: tuple[tuple[int, int], ...]
+                  ) -> dict[str, Any]:
+        view = self.year_view(year, month_counts)
+        return {"page": self.page_view(year_url(self.config, year), str(year)), "year": view,
+                "months": view["months"]}
+
+    def make_archive(self, years: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
+                     ) -> dict[str, Any]:
+        return {"page": self.page_view(ARCHIVE_URL, "", title_key="archive"),
+                "years": [self.year_view(year, months) for year, months in years]}
+
+    def make_listing(self, about: tuple[Any, ...], chunk: tuple[Entry, ...], number: int,
+                     total: int, prev_url: str | None, next_url: str | None
+                     ) -> dict[str, Any]:
+        key, slug, name, url, description, count, feed_url = about
+        view = {"name": name, "slug": slug, "url": self.href(url), "description": description,
+                "count": count}
+        if key == "topic":
+            view["feed_url"] = feed_url
+        own_url = f"{url}page/{number}/" if number > 1 else url
+        return {"page": self.page_view(own_url, name, description, topic_feed_url=feed_url),
+                key: view, "articles": [self.teaser(e) for e in chunk],
+                "pagination": {"page": number, "pages": total,
+                               "prev_url": self.href(prev_url) if prev_url else None,
+                               "next_url": self.href(next_url) if next_url else None}}
+
+    def make_topics(self, index: tuple[tuple[Any, ...], ...]) -> dict[str, Any]:
+        return {"page": self.page_view(TOPICS_URL, "", title_key="topics"),
+                "topics": [{"name": name, "url": self.href(url), "description": description,
+                            "count": count, "latest": [self.teaser(e) for e in latest]}
+                           for name, url, description, count, latest in index]}
+
+    def make_tags(self, index: tuple[tuple[str, str, int], ...]) -> dict[str, Any]:
+        return {"page": self.page_view(TAGS_URL, "", title_key="tags"),
+                "tags": [{"name": name, "url": self.href(url), "count": count}
+                         for name, url, count in index]}
+
+    def make_feed(self, url: str, title: str, chosen: tuple[Whole, ...]) -> dict[str, Any]:
+        items = [{**self.teaser(e), "link": self.absolute(e.url), "published": e.article.date,
+                  "updated": e.article.updated or e.article.date,
+                  "content": e.article.html.decode("utf-8") if self.config.feeds.full_content
+                  else None}
+                 for e in (whole.entry for whole in chosen)]
+        updated = max((i["updated"] for i in items), default=dt.datetime(2000, 1, 1,
+                                                                         tzinfo=dt.UTC))
+        return {"page": self.page_view(url, title), "feed": {
+            "title": title, "id": self.absolute(url), "self_url": self.absolute(url),
+            "home_url": self.absolute(url.rsplit("/", 1)[0] + "/" if url != "/feed.xml"
+                                      else "/"),
+            "updated": updated, "entries": items}}
+
+    def make_search(self) -> dict[str, Any]:
+        return {"page": self.page_view(SEARCH_URL, "", title_key="search"),
+                "search": {"base_url": self.base_path, "bundle_url": self.href("/pagefind/")}}
+
+    def make_not_found(self) -> dict[str, Any]:
+        return {"page": self.page_view("/404.html", "", title_key="not_found_title")}
+
+    def make_sitemap(self, urls: tuple[tuple[str, str | None], ...]) -> dict[str, Any]:
+        return {"urls": [{"loc": loc, "lastmod": lastmod} for loc, lastmod in urls]}
+
+    def make_robots(self) -> dict[str, Any]:
+        return {"sitemap_url": self.absolute("/sitemap.xml")}
