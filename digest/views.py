@@ -105,6 +105,8 @@ class Views:
             "topics_url": self.href(TOPICS_URL), "tags_url": self.href(TAGS_URL),
             "archive_url": self.href(ARCHIVE_URL), "search_url": self.href(SEARCH_URL),
             "search": self.config.search, "topics": self.refs(self.site.topics),
+            "nav_urls": [self.href(t.url) for t in self.site.topics] +
+                        [self.href(TOPICS_URL), self.href(ARCHIVE_URL)],
             "generator": f"digest {__version__}",
         }
 
