@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,10 +121,8 @@ class ReadJob:
 def parse_job(reader: ArticleReader, job: ReadJob) -> tuple[Article | None, list[Problem]]:
     """Parse a job whose bytes are at hand."""
     assert job.data is not None
-    article, problems = reader.from_bytes(job.source, job.data, job.mtime, job.siblings)
-    if article is not None:
-        article = dataclasses.replace(article, fingerprint=f"{job.key}:{job.mtime!r}")
-    return article, problems
+    return reader.from_bytes(job.source, job.data, job.mtime, job.siblings,
+                             f"{job.key}:{job.mtime!r}")
 
 
 @dataclass(frozen=True)
@@ -153,10 +150,11 @@ class Keys:
             folder_files.setdefault(asset.rel_path.rpartition("/")[0], []).append(asset.rel_path)
         self.folder_files = {folder: "\n".join(files) for folder, files in folder_files.items()}
 
-    def job(self, source: SourceFile, data: bytes, mtime: float) -> ReadJob:
+    def job(self, source: SourceFile, data: bytes, mtime: float, keep: bool = True) -> ReadJob:
+        """The job for a file's bytes; without `keep` it holds only their key."""
         folder = source.rel_path.rpartition("/")[0]
         key = self.cache.key(source.rel_path, data, self.folder_files.get(folder, ""))
-        return ReadJob(source, data, mtime, self.siblings, key)
+        return ReadJob(source, data if keep else None, mtime, self.siblings, key)
 
 
 def load_articles(config: Config, inventory: Inventory, cache: ArticleCache) -> Loaded:
@@ -168,7 +166,7 @@ def load_articles(config: Config, inventory: Inventory, cache: ArticleCache) -> 
         data, mtime, found = read_source(source, config.max_file_size)
         problems += found
         if data is not None:
-            jobs.append(dataclasses.replace(keys.job(source, data, mtime), data=None))
+            jobs.append(keys.job(source, data, mtime, keep=False))
     return Loaded(tuple(jobs), tuple(problems), keys)
 
 
@@ -184,8 +182,8 @@ def read_job(state: tuple[ArticleReader, Keys], job: ReadJob
     if data is None:
         return None, (None, problems)
     fresh = keys.job(job.source, data, mtime)
-    article, found = parse_job(reader, fresh)
-    return dataclasses.replace(fresh, data=None), (article, found)
+    outcome = parse_job(reader, fresh)
+    return ReadJob(fresh.source, None, fresh.mtime, fresh.siblings, fresh.key), outcome
 
 
 Outcome = tuple[Article | None, list[Problem]]

@@ -96,16 +96,18 @@ class ArticleReader:
         return self.from_bytes(source, data, mtime, siblings)
 
     def from_bytes(self, source: SourceFile, data: bytes, mtime: float,
-                   siblings: frozenset[str] = frozenset()) -> tuple[Article | None, list[Problem]]:
+                   siblings: frozenset[str] = frozenset(), fingerprint: str = ""
+                   ) -> tuple[Article | None, list[Problem]]:
         """Decode and parse the bytes of one article file."""
         text, bad = decode(data, source.display)
         if bad or text is None:
             return None, [bad] if bad else []
-        return self.parse(source, text, mtime, siblings)
+        return self.parse(source, text, mtime, siblings, fingerprint)
 
     def parse(self, source: SourceFile, text: str, mtime: float,
-              siblings: frozenset[str] = frozenset()) -> tuple[Article | None, list[Problem]]:
-        """Turn the text of one article file into an Article."""
+              siblings: frozenset[str] = frozenset(), fingerprint: str = ""
+              ) -> tuple[Article | None, list[Problem]]:
+        """Turn the text of one article file into an Article (see Article.fingerprint)."""
         display = source.display
         try:
             front, body, body_line = split_front_matter(text)
@@ -206,6 +208,7 @@ class ArticleReader:
             image_alt=fields.get("image_alt", ""), source_name=fields.get("source"),
             source_url=fields.get("source_url"), lang=fields.get("lang"),
             html=rendered.html.encode("utf-8"), words=rendered.words, extra=extra,
+            fingerprint=fingerprint,
         ), problems
 
     def date_from_path(self, rel_path: str) -> dt.datetime | None:
