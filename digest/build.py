@@ -26,7 +26,7 @@ from .cache import (
     site_salt,
 )
 from .config import Config
-from .content import Inventory, Loaded, find_content, load_articles, parse_articles
+from .content import Inventory, Stamp, find_content, load_articles, parse_articles
 from .errors import DigestError, Problem, problem
 from .model import Article, Site, build_site
 from .pages import Page, Plan, plan_pages
@@ -163,7 +163,7 @@ def option_key(options: BuildOptions) -> tuple[bool, ...]:
 
 
 def build_inputs(config: Config, options: BuildOptions, theme: Theme, inventory: Inventory,
-                 loaded: Loaded) -> tuple[Any, ...]:
+                 stamps: list[Stamp]) -> tuple[Any, ...]:
     """Everything a build reads: code, settings, theme, options, articles, other files.
 
     Hashed into one stamp by cache.input_stamp; a quick rebuild compares the first four.
@@ -171,7 +171,7 @@ def build_inputs(config: Config, options: BuildOptions, theme: Theme, inventory:
     static = config.static_path
     static_files = sorted(p for p in static.rglob("*") if p.is_file()) if static.is_dir() else []
     return (code_fingerprint(), config.fingerprint(), theme.fingerprint(), option_key(options),
-            loaded.stamp(), file_stamps([a.path for a in inventory.assets]),
+            stamps, file_stamps([a.path for a in inventory.assets]),
             file_stamps(static_files))
 
 
@@ -253,19 +253,23 @@ def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | No
     now = options.now or dt.datetime.now(dt.UTC)
     inventory = find_content(config)
     cache = warm.for_config(config) if warm else ArticleCache(config.cache_path, config)
-    loaded = load_articles(config, inventory, cache)
+    first = not cache.has_entries()
+    loaded = load_articles(config, inventory, cache, keyed=not first)
     theme = load_theme(config)
-    inputs = build_inputs(config, options, theme, inventory, loaded)
-    stamp = input_stamp(*inputs)
     laps.lap("inputs")
-    # A warm process plans every page once, so that its later rebuilds can be quick.
-    if not options.clean and not warm and (same := unchanged_report(config, stamp, now,
-                                                                    started)):
-        return same
+    # A warm process plans every page once, so that its later rebuilds can be quick. After
+    # a first build there is nothing to compare with.
+    if not options.clean and not warm and not first:
+        stamp = input_stamp(*build_inputs(config, options, theme, inventory, loaded.stamp()))
+        if same := unchanged_report(config, stamp, now, started):
+            return same
     forget_record(config.cache_path, config.output_path)
-    articles, problems = parse_articles(config, loaded, cache, options.jobs, options.progress)
+    articles, problems, stamps = parse_articles(config, loaded, cache, options.jobs,
+                                                options.progress)
     keys = loaded.keys
     del loaded
+    inputs = build_inputs(config, options, theme, inventory, stamps)
+    stamp = input_stamp(*inputs)
     laps.lap("parse")
     site, model_problems = model_site(config, articles, options, now)
     warnings = settle(problems + model_problems, options.skip_invalid)

@@ -78,6 +78,10 @@ class ArticleCache:
         self.on_disk = set(entries)
         return entries
 
+    def has_entries(self) -> bool:
+        """Whether earlier builds may have left entries (the file is not read to tell)."""
+        return bool(self.loaded or self.new) or self.path.exists()
+
     def key(self, rel_path: str, data: bytes, context: str) -> str:
         digest = hashlib.sha1(self.salt)
         digest.update(rel_path.encode() + b"\0" + context.encode() + b"\0")

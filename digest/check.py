@@ -152,7 +152,8 @@ def article_sources(config: Config, now: dt.datetime) -> dict[str, str]:
     Runs after the build, so every article comes from the build's (scratch) cache.
     """
     cache = ArticleCache(config.cache_path, config)
-    articles, _ = parse_articles(config, load_articles(config, find_content(config), cache), cache)
+    articles, _, _ = parse_articles(config, load_articles(config, find_content(config), cache),
+                                    cache)
     site, _ = build_site(config, articles, now=now)
     return {Planner.output_path(entry.url): entry.article.source for entry in site.entries}
 

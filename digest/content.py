@@ -134,7 +134,7 @@ class Loaded:
     keys: Keys
 
     def stamp(self) -> list[tuple[str, str, float]]:
-        """What the files were: path, content key and modification time."""
+        """What the files were: path, content key and modification time (keyed jobs only)."""
         return [(job.source.rel_path, job.key, job.mtime) for job in self.jobs]
 
 
@@ -157,9 +157,18 @@ class Keys:
         return ReadJob(source, data if keep else None, mtime, self.siblings, key)
 
 
-def load_articles(config: Config, inventory: Inventory, cache: ArticleCache) -> Loaded:
-    """Read every article file's bytes and key them."""
+def load_articles(config: Config, inventory: Inventory, cache: ArticleCache,
+                  keyed: bool = True) -> Loaded:
+    """Read every article file's bytes and key them.
+
+    Without `keyed` (nothing is cached, so every file will be parsed) the files are left for
+    the workers that parse them to read and key: reading them twice is what a first build
+    of a big site would otherwise spend most of its first seconds on.
+    """
     keys = Keys(inventory, cache)
+    if not keyed:
+        return Loaded(tuple(ReadJob(source, None, 0.0, keys.siblings, "")
+                            for source in inventory.sources), inventory.problems, keys)
     jobs: list[ReadJob] = []
     problems: list[Problem] = list(inventory.problems)
     for source in inventory.sources:
@@ -198,14 +207,23 @@ def cached(cache: ArticleCache, job: ReadJob) -> Outcome | None:
     return None
 
 
+Stamp = tuple[str, str, float]
+"""What an article file was when it was parsed: its path, content key and modification time."""
+
+
 def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: int = 0,
                    progress: Progress | None = None
-                   ) -> tuple[list[Article], list[Problem]]:
-    """Parse what the cache has not seen, in parallel when there is much; collect problems."""
+                   ) -> tuple[list[Article], list[Problem], list[Stamp]]:
+    """Parse what the cache has not seen, in parallel when there is much; collect problems.
+
+    Also returns the stamps of the files read, as parsed (see Loaded.stamp).
+    """
     results: list[Outcome | None] = []
+    stamps: list[Stamp | None] = []
     todo: list[tuple[int, ReadJob]] = []
     for job in loaded.jobs:
-        hit = cached(cache, job)
+        hit = cached(cache, job) if job.key else None
+        stamps.append((job.source.rel_path, job.key, job.mtime))
         if hit is not None:
             results.append(hit)
             continue
@@ -216,6 +234,7 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
                           progress=stage_counter(progress, "reading articles", len(todo)))
     for (index, _), (read, outcome) in zip(todo, parsed, strict=True):
         results[index] = outcome
+        stamps[index] = (read.source.rel_path, read.key, read.mtime) if read else None
         if read is not None:
             cache.put(read.key, (outcome[0], outcome[1], read.mtime))
     articles: list[Article] = []
@@ -225,4 +244,4 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
             if outcome[0] is not None:
                 articles.append(outcome[0])
             problems += outcome[1]
-    return articles, problems
+    return articles, problems, [stamp for stamp in stamps if stamp is not None]
