@@ -153,7 +153,7 @@ class Planner:
         urls = [group.url] + [f"{group.url}page/{n}/" for n in range(2, len(chunks) + 1)]
         about = (key, group.slug, group.name, group.url, group.description, len(group.entries),
                  feed_url)
-        return [self.page(urls[n - 1], template, "make_listing", about, chunk, n,
+        return [self.page(urls[n - 1], template, "make_listing", about, chunk, urls[n - 1], n,
                           len(chunks), urls[n - 2] if n > 1 else None,
                           urls[n] if n < len(chunks) else None)
                 for n, chunk in enumerate(chunks, start=1)]

@@ -20,6 +20,7 @@ from typing import Any
 from .cache import (
     BuildRecord,
     WarmCache,
+    code_fingerprint,
     forget_record,
     input_stamp,
     page_fingerprint,
@@ -99,7 +100,8 @@ def quick_rebuild(config: Config, options: tuple[Any, ...], warm: WarmCache,
             (last.next_due is not None and now >= last.next_due):
         return None
     theme = load_theme(config)
-    if (last.inputs[0], config.fingerprint(), theme.fingerprint(), options) != last.signature:
+    if (code_fingerprint(), config.fingerprint(), theme.fingerprint(), options) != \
+            last.signature:
         return None
     reread_result = reread(config, last, changed, warm)
     if reread_result is None:

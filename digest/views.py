@@ -202,15 +202,14 @@ class Views:
         return {"page": self.page_view(ARCHIVE_URL, "", title_key="archive"),
                 "years": [self.year_view(year, months) for year, months in years]}
 
-    def make_listing(self, about: tuple[Any, ...], chunk: tuple[Entry, ...], number: int,
-                     total: int, prev_url: str | None, next_url: str | None
+    def make_listing(self, about: tuple[Any, ...], chunk: tuple[Entry, ...], own_url: str,
+                     number: int, total: int, prev_url: str | None, next_url: str | None
                      ) -> dict[str, Any]:
         key, slug, name, url, description, count, feed_url = about
         view = {"name": name, "slug": slug, "url": self.href(url), "description": description,
                 "count": count}
         if key == "topic":
             view["feed_url"] = feed_url
-        own_url = f"{url}page/{number}/" if number > 1 else url
         return {"page": self.page_view(own_url, name, description, topic_feed_url=feed_url),
                 key: view, "articles": [self.teaser(e) for e in chunk],
                 "pagination": {"page": number, "pages": total,
