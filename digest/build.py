@@ -30,9 +30,9 @@ from .content import Inventory, Stamp, find_content, load_articles, parse_articl
 from .errors import DigestError, Problem, problem
 from .model import Article, Site, build_site
 from .pages import Page, Plan, plan_pages
+from .pages.views import Views
 from .quick import LastBuild, quick_rebuild
 from .render import Renderer, Theme, load_theme
-from .views import Views
 from .workers import Progress, run_parallel, stage_counter
 from .write import OutputWriter, Staged, WriteReport, output_intact
 

@@ -27,10 +27,14 @@ CACHE_FORMAT = 2
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of digest's own source files: any code change invalidates every cache."""
+    return source_fingerprint(Path(__file__).parent)
+
+
+def source_fingerprint(package: Path) -> str:
+    """A hash of every module below a package folder, sub-packages included."""
     digest = hashlib.sha1()
-    package = Path(__file__).parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -180,7 +180,7 @@ def serve_command(config_path: Path, host: str, port: int, drafts: bool, future:
 @user_errors
 def init_command(directory: Path, force: bool) -> None:
     """Create a new site: config.yaml, example articles, .gitignore, Pages workflow."""
-    from .init import init_site
+    from .commands.init import init_site
 
     report = init_site(directory, force=force)
     for rel in report.created:
@@ -206,7 +206,7 @@ def init_command(directory: Path, force: bool) -> None:
 def new_command(title: str, topic: str | None, when: str | None, txt: bool,
                 config_path: Path) -> None:
     """Create a new article file with front matter and print its path."""
-    from .newpost import new_article, parse_when
+    from .commands.newpost import new_article, parse_when
 
     config = open_config(config_path)
     try:
@@ -226,7 +226,7 @@ def new_command(title: str, topic: str | None, when: str | None, txt: bool,
 @user_errors
 def check_command(config_path: Path) -> None:
     """Check config, every article and every internal link; write nothing."""
-    from .check import check_site
+    from .commands.check import check_site
 
     report = check_site(open_config(config_path))
     report_problems(report.problems)
@@ -255,7 +255,7 @@ def publish_command(config_path: Path, remote: str, branch: str, message: str | 
     """Build (never drafts or future articles) and publish to the gh-pages branch."""
     import tempfile
 
-    from .publish import prepare, publish_site, scratch_config
+    from .commands.publish import prepare, publish_site, scratch_config
 
     if unpublishable:
         raise DigestError(Problem("command line", 0, 0, "publish never includes drafts or "

@@ -28,12 +28,12 @@ from .cache import (
 )
 from .config import Config
 from .content import Inventory, Keys, cached, parse_job
+from .content.reader import ArticleReader, SourceFile, read_source
 from .errors import Problem
 from .model import Article, Entry, Site, place, replace_entries
 from .pages import Plan, pages_by_entry, plan_copies, swap_entries
-from .reader import ArticleReader, SourceFile, read_source
+from .pages.views import Views
 from .render import Renderer, load_theme
-from .views import Views
 from .write import OutputWriter
 
 PLACE_FIELDS = ("source", "rel_path", "kind", "date", "slug", "topics", "topics_from_folder",

@@ -13,9 +13,9 @@ from typing import Any
 import jinja2
 
 from .config import Config
+from .config.yamltext import YamlSyntaxError, load_yaml
 from .dates import iso, long_date, long_datetime, month_name, short_time
 from .errors import DigestError, Problem, problem
-from .yamltext import YamlSyntaxError, load_yaml
 
 DEFAULT_THEME = Path(__file__).parent / "themes" / "default"
 

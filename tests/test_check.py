@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from digest.check import check_site
+from digest.commands.check import check_site
 from digest.config import load_config
 
 from .conftest import build_site, run_digest

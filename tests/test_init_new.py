@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from digest.init import init_site, scaffold_files, site_path
+from digest.commands.init import init_site, scaffold_files, site_path
 
 from .conftest import build_site, run_digest, write_site
 

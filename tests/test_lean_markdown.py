@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.treeprocessors import Treeprocessor
 
-from digest.leanmarkdown import LeanMarkdown
+from digest.markup.leanmarkdown import LeanMarkdown
 
 EXTENSIONS = ["extra", "toc", "sane_lists", "abbr", "nl2br", "smarty"]
 

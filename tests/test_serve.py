@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_config
-from digest.watch import Watcher
+from digest.serve.watch import Watcher
 
 from .conftest import run_digest, write_site
 

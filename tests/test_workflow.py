@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from digest.init import init_site
+from digest.commands.init import init_site
 
 from .conftest import REPO, need_tool
 

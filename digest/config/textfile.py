@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import Problem, problem
+from ..errors import Problem, problem
 
 
 def decode(data: bytes, display: str) -> tuple[str | None, Problem | None]:

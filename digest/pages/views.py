@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .config import Config
-from .dates import long_date, month_name
+from .. import __version__
+from ..config import Config
+from ..dates import long_date, month_name
+from ..model import Entry, Site, day_url, month_url, year_url
 from .jsonld import news_article
-from .model import Entry, Site, day_url, month_url, year_url
 
 if TYPE_CHECKING:
-    from .pages import Page
+    from ..pages import Page
 
 ARCHIVE_URL = "/archive/"
 TOPICS_URL = "/topics/"

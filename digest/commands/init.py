@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
-from .errors import DigestError, problem
-from .yamltext import load_yaml
+from .. import __version__
+from ..config.yamltext import load_yaml
+from ..errors import DigestError, problem
 
-SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
+SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
 PLACEHOLDER_PACKAGE = "digest[search] @ git+https://github.com/OWNER/digest@v" + __version__
 
 

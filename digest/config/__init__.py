@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import markdown
 from babel import Locale, UnknownLocaleError
 
-from .errors import DigestError, Problem, problem
+from ..errors import DigestError, Problem, problem
 from .schema import SchemaProblem, build_dataclass, key_label
 from .textfile import decode
 from .yamltext import YamlSyntaxError, key_position, load_yaml

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .content import Asset
-from .model import Entry, Group, Site, day_url, month_url, related_articles, year_url
+from ..config import Config
+from ..content import Asset
+from ..model import Entry, Group, Site, day_url, month_url, related_articles, year_url
 from .views import ARCHIVE_URL, SEARCH_URL, TAGS_URL, TOPICS_URL, Views, Whole
 
 RELATED_COUNT = 4

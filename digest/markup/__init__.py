@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import markdown
 import nh3
 
-from .config import MarkdownSettings
+from ..config import MarkdownSettings
+from ..slugs import slugify
 from .leanmarkdown import LeanMarkdown
-from .slugs import slugify
 
 SAFE_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",

@@ -7,8 +7,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .config import Config
-from .model import Entry
+from ..config import Config
+from ..model import Entry
 
 
 def headline(title: str, limit: int = 110) -> str:

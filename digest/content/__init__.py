@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import ArticleCache
-from .config import Config
-from .errors import Problem, warning
-from .model import Article
+from ..cache import ArticleCache
+from ..config import Config
+from ..errors import Problem, warning
+from ..model import Article
+from ..workers import Progress, run_parallel, stage_counter
 from .reader import ArticleReader, SourceFile, read_source
-from .workers import Progress, run_parallel, stage_counter
 
 ARTICLE_SUFFIXES = {".md": "md", ".markdown": "md", ".txt": "txt"}
 

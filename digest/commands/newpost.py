@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from .config import Config
-from .errors import DigestError, problem
-from .slugs import slugify
+from ..config import Config
+from ..errors import DigestError, problem
+from ..slugs import slugify
 
 BODY = "Text der Meldung.\n"
 

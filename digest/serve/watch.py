@@ -23,7 +23,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-from .config import Config
+from ..config import Config
 
 EDITOR_LITTER = ("*~", ".#*", "*.swp", "*.swx", "*.swo", "4913", "*.tmp", "*.part")
 """Editors' swap, backup and probe files: saving an article must not build twice."""

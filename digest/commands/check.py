@@ -16,14 +16,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .build import BuildOptions, build
-from .cache import ArticleCache
-from .config import Config
-from .content import find_content, load_articles, parse_articles
-from .errors import DigestError, Problem, problem
-from .model import build_site
-from .pages import Planner
-from .search import index_site
+from ..build import BuildOptions, build
+from ..cache import ArticleCache
+from ..config import Config
+from ..content import find_content, load_articles, parse_articles
+from ..errors import DigestError, Problem, problem
+from ..model import build_site
+from ..pages import Planner
+from ..search import index_site
 
 LINK_ATTRIBUTES = {"href", "src", "poster", "data"}
 SKIPPED_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:")

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import ghp_import
 
-from .config import Config
-from .errors import DigestError, problem
+from ..config import Config
+from ..errors import DigestError, problem
 
 PLACEHOLDER_TLDS = {"example", "test", "invalid", "localhost", "local"}
 

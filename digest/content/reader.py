@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .config import Config
-from .errors import Problem, problem, warning
+from ..config import Config
+from ..config.textfile import decode
+from ..config.yamltext import YamlSyntaxError, key_position, load_yaml
+from ..errors import Problem, problem, warning
+from ..markup import Markup, shorten, title_from_markdown
+from ..model import Article
+from ..slugs import slugify
 from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime
-from .markup import Markup, shorten, title_from_markdown
-from .model import Article
-from .slugs import slugify
-from .textfile import decode
-from .yamltext import YamlSyntaxError, key_position, load_yaml
 
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
 YEAR = re.compile(r"^\d{4}$")
