@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from digest.search import index_site
 
 from .conftest import REPO, build_site
 
@@ -37,8 +36,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("sample")
     shutil.copy(REPO / "config.yaml", root / "config.yaml")
     shutil.copytree(REPO / "content", root / "content")
-    config, _ = build_site(root)
-    index_site(config)
+    build_site(root)
     www = tmp_path_factory.mktemp("www")
     (www / "newsdigest").symlink_to(root / "output", target_is_directory=True)
     handler = functools.partial(QuietHandler, directory=str(www))
@@ -87,6 +85,26 @@ def test_readable_at_320_pixels(browser, served: str, width: int) -> None:
             page.goto(served + path)
             overflow = page.evaluate("document.documentElement.scrollWidth")
             assert overflow <= width, f"{path or 'front page'} is {overflow} px wide"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_navigation_is_one_row_that_scrolls_inside_itself(browser, served: str,
+                                                          width: int) -> None:
+    """The site navigation keeps one row; a focused link beyond its edge scrolls into view."""
+    context = browser.new_context(viewport={"width": width, "height": 700})
+    page = context.new_page()
+    try:
+        page.goto(served)
+        tops = page.evaluate("[...new Set([...document.querySelectorAll('.site-nav a')]"
+                             ".map(a => Math.round(a.getBoundingClientRect().top)))]")
+        assert len(tops) == 1, f"the navigation has {len(tops)} rows at {width} px"
+        page.focus(".site-nav li:last-child a")
+        box = page.evaluate("(() => { const r = document.activeElement.getBoundingClientRect();"
+                            " return [r.left, r.right, document.documentElement.scrollWidth]; })()")
+        assert box[0] >= 0 and box[1] <= width, f"the focused last link is at {box[:2]}"
+        assert box[2] <= width
     finally:
         context.close()
 
