@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import mimetypes
 import re
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
 EVENTS = "__digest/events"
 """Server-sent events under the base path; a reserved name no page of a site can have."""
+ABSOLUTE = re.compile(r"https?://[^/?#]*", re.IGNORECASE)
+"""Scheme and authority of an absolute-form request target (RFC 9112 §3.2.2)."""
 UNSAFE = re.compile(r"%(2f|5c|00)|[\\\x00]", re.IGNORECASE)
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".js": "application/javascript; charset=utf-8", ".mjs": "application/javascript",
@@ -105,6 +109,45 @@ def resolve(output: Path, rel: str) -> Path | None:
     return real if real.is_relative_to(root) and real.exists() else None
 
 
+def origin_form(target: str) -> str:
+    """Drop the scheme and authority of an absolute-form target, so it routes like its path."""
+    if (found := ABSOLUTE.match(target)) is None:
+        return target
+    path = target[found.end():]
+    path = path if path.startswith("/") else "/" + path
+    # the same guard as http.server's for origin form: "//x" must not become a redirect to x
+    return "/" + path.lstrip("/") if path.startswith("//") else path
+
+
+class HeadClock(io.RawIOBase):
+    """The socket as a handler reads it: each request head must arrive within `limit` seconds.
+
+    A per-read timeout alone lets a client that sends a byte now and then hold a thread for
+    ever; here every read waits only for what is left of the head's time.
+    """
+
+    def __init__(self, sock: socket.socket, limit: float) -> None:
+        super().__init__()
+        self.sock, self.limit = sock, limit
+        self.until = time.monotonic() + limit
+
+    def restart(self) -> None:
+        self.until = time.monotonic() + self.limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        left = self.until - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request head took too long")
+        self.sock.settimeout(min(left, self.limit))
+        try:
+            return self.sock.recv_into(buffer)
+        finally:
+            self.sock.settimeout(self.limit)  # what writes get: each must end within the limit
+
+
 def inject(html: bytes, script: str) -> bytes:
     """Put the live-reload script before the last </body>, or at the end."""
     at = html.lower().rfind(b"</body>")
@@ -126,9 +169,37 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     server: PreviewHTTPServer
     server_version = "digest-serve"
+    default_request_version = "HTTP/1.0"
+    """Errors about a request line without a version still get a status line."""
 
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: rebuilds and errors are what the terminal is for."""
+
+    def setup(self) -> None:
+        """Time out idle and slow connections: each holds a thread while it is open."""
+        self.timeout = self.server.idle_timeout
+        super().setup()
+        self.rfile.close()  # while its file is open, closing the socket keeps the connection
+        self.clock = HeadClock(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self.clock)
+
+    def handle_one_request(self) -> None:
+        self.clock.restart()
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """Refuse HTTP/0.9 at once, and route absolute-form targets by their path."""
+        line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        if len(line.split()) == 2:  # split as http.server does
+            # HTTP/0.9 has no headers, yet http.server would wait for them, and send none.
+            self.command, self.close_connection, self.requestline = None, True, line
+            self.request_version = self.default_request_version
+            self.send_error(400, "HTTP/0.9 is not supported")
+            return False
+        if not super().parse_request():
+            return False
+        self.path = origin_form(self.path)
+        return True
 
     def do_HEAD(self) -> None:
         self.respond(head=True)
@@ -143,7 +214,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if (raw == "/" and base != "/") or raw == base.rstrip("/"):
             return self.send(302, b"", "text/plain", head, location=base)
         if raw == base + EVENTS and preview.reload:
-            return self.stream_events()
+            return self.stream_events(head)
         preview.wait_until_built()
         target = resolve(output, raw[len(base):]) if raw.startswith(base) else None
         if target is not None and target.is_dir():
@@ -173,13 +244,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
-    def stream_events(self) -> None:
-        """Send the current build state, then one event per finished build."""
+    def stream_events(self, head: bool) -> None:
+        """Send the current build state, then one event per finished build (HEAD: no events).
+
+        The stream never reads, so the idle timeout does not apply to it; a write still
+        times out, which ends a stream only to a client that stopped reading long ago.
+        """
         preview = self.server.preview
+        self.close_connection = True  # the stream has no length: only closing ends it
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        if head:
+            return
         state = preview.state
         try:
             self.wfile.write(b"retry: 1000\n\n" + event(state, first=True))
@@ -194,6 +272,10 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     """The HTTP side; handlers reach the preview state through `preview`."""
 
     daemon_threads = True
+    request_queue_size = 128
+    """The listen backlog: the default of 5 made a burst of tabs wait a second for a retry."""
+    idle_timeout = 10.0
+    """Seconds a connection may take to send its request head, and each write may take."""
 
     def __init__(self, preview: PreviewServer, host: str, port: int) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
