@@ -7,6 +7,8 @@ import os
 import threading
 import time
 from pathlib import Path
+from stat import S_ISDIR
+from typing import NamedTuple
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -36,6 +38,29 @@ SUBSCRIBED = [FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEv
 """A folder's "modified" only echoes its entries' own events, swap files' included."""
 
 
+class Armed(NamedTuple):
+    """A scheduled watch and the folder it was put on: inotify follows that folder, not its
+    path, so a folder moved away or deleted and made anew needs a new watch."""
+
+    watch: ObservedWatch
+    recursive: bool
+    identity: tuple[int, int]
+
+
+def folder_identity(path: Path) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the folder at `path` now; None when there is none."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if S_ISDIR(stat.st_mode) else None
+
+
+def normal(path: Path) -> Path:
+    """Absolute and without "..", as the paths in events are: links are not followed."""
+    return Path(os.path.abspath(path))
+
+
 def is_litter(path: Path) -> bool:
     """Tell hidden files and editor temp files apart from real inputs."""
     name = path.name
@@ -46,10 +71,14 @@ class Watcher(FileSystemEventHandler):
     """Watch config.yaml, content/, themes/ and static/; coalesce bursts of events."""
 
     def __init__(self, config_file: Path, debounce: float = 0.06) -> None:
-        self.config_file = config_file.absolute()
+        self.config_file = normal(config_file)
         self.debounce = debounce
         self._observer = Observer()
-        self._watches: dict[Path, ObservedWatch] = {}
+        self._watches: dict[Path, Armed] = {}
+        self._folders: frozenset[str] = frozenset()
+        """The watched folders' paths, for the observer thread to compare events against."""
+        self._stale: set[str] = set()
+        """Watched folders that an event showed created, deleted or moved since update()."""
         self._inputs: tuple[Path, ...] = ()
         self._ignored: tuple[Path, ...] = ()
         self._changed = threading.Condition()
@@ -60,23 +89,37 @@ class Watcher(FileSystemEventHandler):
 
     def start(self, config: Config) -> None:
         """Begin watching the inputs that `config` names."""
+        self._observer.start()  # running first, a folder gone before its watch is skipped
         self.update(config)
-        self._observer.start()
 
     def update(self, config: Config) -> None:
-        """Watch what a reloaded config names, including folders created since."""
-        root = config.root.absolute()
-        inputs = (config.content_path.absolute(), root / "themes", config.static_path.absolute())
+        """Watch what a reloaded config names: folders created since, and folders replaced
+        since (moved away, or deleted and made anew), whose old watch sees nothing now."""
+        root = normal(config.root)
+        inputs = (normal(config.content_path), root / "themes", normal(config.static_path))
         self._inputs = inputs
-        self._ignored = (config.output_path.absolute(), config.cache_path.absolute())
-        wanted = {self.config_file.parent: False, **{p: True for p in inputs if p.is_dir()}}
-        for path in list(self._watches):
-            if path not in wanted:
-                self._observer.unschedule(self._watches.pop(path))
+        self._ignored = (normal(config.output_path), normal(config.cache_path))
+        # Each input's parent, the site folder for most, sees the input replaced or created.
+        parents = {self.config_file.parent, *(p.parent for p in inputs)}
+        wanted = {p: False for p in parents if not any(p.is_relative_to(i) for i in inputs)}
+        wanted.update({p: True for p in inputs})
+        with self._changed:
+            stale, self._stale = self._stale, set()
+        for path, armed in list(self._watches.items()):
+            if path not in wanted or armed.recursive != wanted[path] or str(path) in stale or \
+                    folder_identity(path) != armed.identity:
+                self._observer.unschedule(self._watches.pop(path).watch)
         for path, recursive in wanted.items():
-            if path not in self._watches:
-                self._watches[path] = self._observer.schedule(
-                    self, str(path), recursive=recursive, event_filter=SUBSCRIBED)
+            identity = folder_identity(path)  # before the watch: a later swap shows as stale
+            if path in self._watches or identity is None:
+                continue
+            try:
+                watch = self._observer.schedule(self, str(path), recursive=recursive,
+                                                event_filter=SUBSCRIBED)
+            except OSError:  # gone again since: its parent's watch reports it coming back
+                continue
+            self._watches[path] = Armed(watch, recursive, identity)
+        self._folders = frozenset(str(p) for p in self._watches)
 
     def is_input(self, path: Path) -> bool:
         """Tell whether a changed path can change the built site."""
@@ -92,11 +135,15 @@ class Watcher(FileSystemEventHandler):
             return
         paths = [os.path.abspath(str(p)) for p in (event.src_path,
                                                     getattr(event, "dest_path", "")) if p]
+        stale = {p for p in paths if p in self._folders} if event.is_directory else set()
         inputs = {p for p in paths if self.is_input(Path(p))}
-        if not inputs:
+        if not inputs and not stale:
             return
         now = time.perf_counter()
         with self._changed:
+            self._stale |= stale
+            if not inputs:
+                return
             self._paths |= inputs
             if self._first is None:
                 self._first = now
