@@ -31,5 +31,9 @@ def month_name(value: dt.date, lang: str) -> str:
 
 
 def iso(value: dt.datetime | dt.date) -> str:
-    """ISO 8601 with offset, as feeds, sitemaps and `<time datetime>` want."""
+    """ISO 8601 with offset, as feeds, sitemaps and `<time datetime>` want; RFC 3339 has no
+    seconds in an offset, so a local mean time is given in UTC."""
+    if isinstance(value, dt.datetime) and (offset := value.utcoffset()) and \
+            offset % dt.timedelta(minutes=1):
+        value = value.astimezone(dt.UTC)
     return value.isoformat()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..cache import ArticleCache
 from ..config import Config
-from ..errors import Problem, warning
+from ..errors import Problem, problem, warning
 from ..model import Article
 from ..workers import Progress, run_parallel, stage_counter
 from .reader import ArticleReader, SourceFile, read_source
@@ -58,13 +59,14 @@ def find_content(config: Config) -> Inventory:
     sources: list[SourceFile] = []
     assets: list[Asset] = []
     problems: list[Problem] = []
+    seen: set[str] = set()
 
     def walk(folder: str, rel_folder: str) -> None:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-        for entry in entries:
-            rel = rel_folder + entry.name
-            if is_ignored(entry.name):
+        with os.scandir(folder) as listing:  # names as NFC, however the file system spells them
+            entries = sorted((unicodedata.normalize("NFC", e.name), e.name, e) for e in listing)
+        for name, _, entry in entries:
+            rel = rel_folder + name
+            if is_ignored(name):
                 problems.append(warning(prefix + rel, "skipped: a hidden file or an editor's "
                                         "backup, swap or lock file"))
                 continue
@@ -80,6 +82,11 @@ def find_content(config: Config) -> Inventory:
                 add(entry.path, rel)
 
     def add(path: str, rel: str) -> None:
+        if rel in seen:
+            problems.append(problem(prefix + rel, "two files have this name, spelled with "
+                                    "different Unicode forms (NFC and NFD); rename one"))
+            return
+        seen.add(rel)
         kind = ARTICLE_SUFFIXES.get(os.path.splitext(rel)[1].lower())
         if kind:
             sources.append(SourceFile(Path(path), rel, prefix + rel, kind))

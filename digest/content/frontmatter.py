@@ -52,10 +52,33 @@ def as_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime:
             raise FieldError("expected a date as YYYY-MM-DD or ISO 8601 such as "
                              f"2025-06-03T14:20:00+02:00, got {show(value)}") from None
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
+        return in_supported_range(value if value.tzinfo else value.replace(tzinfo=tz), tz)
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=tz)
+        return in_supported_range(dt.datetime(value.year, value.month, value.day, tzinfo=tz), tz)
     raise FieldError(f"expected a date as YYYY-MM-DD or ISO 8601, got {show(value)}")
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+"""The years a date may have: before 1900 zones kept local mean time, whose UTC offsets have
+seconds (Europe/Berlin until 1893), and near years 1 and 9999 a change of offset leaves the
+calendar."""
+
+
+def in_supported_range(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """Refuse a date that feeds and pages could not show with an RFC 3339 offset."""
+    expected = f"expected a date in the years {FIRST_YEAR} to {LAST_YEAR}"
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise FieldError(f"{expected}, got {value.date().isoformat()}")
+    local = value.astimezone(tz)
+    if not FIRST_YEAR <= local.year <= LAST_YEAR:
+        raise FieldError(f"{expected}, got {local.date().isoformat()} in the site timezone")
+    if (offset := local.utcoffset()) and offset % dt.timedelta(minutes=1):
+        raise FieldError(f"the site timezone {tz} kept local mean time then ({local.isoformat()});"
+                         f" expected a date with a UTC offset in whole minutes")
+    if (offset := value.utcoffset()) and offset % dt.timedelta(minutes=1):
+        raise FieldError(f"expected a UTC offset in whole minutes such as +02:00, "
+                         f"got {value.isoformat()}")
+    return value
 
 
 def as_url(value: Any) -> str:

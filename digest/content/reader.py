@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,7 +17,7 @@ from ..errors import Problem, problem, warning
 from ..markup import Markup, shorten, title_from_markdown
 from ..model import Article
 from ..slugs import slugify
-from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime
+from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime, in_supported_range
 
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
 YEAR = re.compile(r"^\d{4}$")
@@ -102,6 +103,7 @@ class ArticleReader:
         text, bad = decode(data, source.display)
         if bad or text is None:
             return None, [bad] if bad else []
+        text = unicodedata.normalize("NFC", text)  # macOS editors may write NFD
         return self.parse(source, text, mtime, siblings, fingerprint)
 
     def parse(self, source: SourceFile, text: str, mtime: float,
@@ -165,14 +167,24 @@ class ArticleReader:
 
         date, from_mtime = fields.get("date"), False
         time_known = date is not None and not is_date_only(meta.get("date"))
+        reported = "date" in meta and meta["date"] is not None  # a bad date is reported above
         if date is None:
-            date = self.date_from_path(source.rel_path)
-        if date is None and "date" in meta and meta["date"] is not None:
-            date = dt.datetime.fromtimestamp(int(mtime), self.tz)  # the bad date is reported above
+            try:
+                date = self.date_from_path(source.rel_path)
+            except FieldError as exc:
+                problems.append(problem(display, f"'date': {exc}", 1, 1))
+                reported = True
+        if date is None and reported:
+            date = dt.datetime.fromtimestamp(int(mtime), self.tz)
         elif date is None:
             date, from_mtime = dt.datetime.fromtimestamp(int(mtime), self.tz), True
             problems.append(warning(display, "no date in the front matter, the file name or the "
                                     "folders; using the file's modification time"))
+            try:
+                in_supported_range(date, self.tz)
+            except FieldError as exc:
+                problems.append(problem(display, f"'date': {exc} from the file's modification "
+                                        "time; add 'date:'", 1, 1))
 
         slug = slugify(fields.get("slug") or title or "")
         if not slug and title:
@@ -212,19 +224,25 @@ class ArticleReader:
         ), problems
 
     def date_from_path(self, rel_path: str) -> dt.datetime | None:
-        """A YYYY-MM-DD file name prefix, else content/YYYY/MM/DD/ folders."""
+        """A YYYY-MM-DD file name prefix, else content/YYYY/MM/DD/ folders; FieldError when
+        that date is outside the supported years."""
         path = PurePosixPath(rel_path)
-        candidates = [DATE_PREFIX.match(path.name)]
+        candidates = [(DATE_PREFIX.match(path.name), "the file name")]
         parts = path.parts[:-1]
         if len(parts) >= 3:
-            candidates.append(re.match(r"^(\d{4})/(\d{2})/(\d{2})$", "/".join(parts[-3:])))
-        for match in candidates:
+            candidates.append((re.match(r"^(\d{4})/(\d{2})/(\d{2})$", "/".join(parts[-3:])),
+                               "the folders"))
+        for match, origin in candidates:
             if match:
                 try:
                     year, month, day = (int(g) for g in match.groups())
-                    return dt.datetime(year, month, day, tzinfo=self.tz)
+                    date = dt.datetime(year, month, day, tzinfo=self.tz)
                 except ValueError:
                     continue
+                try:
+                    return in_supported_range(date, self.tz)
+                except FieldError as exc:
+                    raise FieldError(f"{exc} from {origin}") from None
         return None
 
     def topics_of(self, rel_path: str, fields: dict[str, Any]) -> tuple[tuple[str, ...], bool]:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..config import Config
 from ..content import Asset
@@ -215,6 +216,7 @@ def attachment_copies(config: Config, site: Site, assets: tuple[Asset, ...],
             relative = asset.rel_path[len(parent) + 1:] if parent else asset.rel_path
             users = [e for e in by_folder.get(parent, [])
                      if e.article.image == relative or relative.encode() in e.article.html
+                     or quote(relative).encode() in e.article.html
                      or len(by_folder[parent]) == 1]
             owners += [(e, relative) for e in users]
             if owners or not folder:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from .. import __version__
 from ..config import Config
@@ -149,7 +150,8 @@ class Views:
         article = entry.article
         image = None
         if article.image:
-            url = article.image if "://" in article.image else self.href(entry.url) + article.image
+            url = article.image if "://" in article.image else \
+                self.href(entry.url) + quote(article.image)  # a name may hold ' ', '#', '?', '%'
             image = {"url": url, "alt": article.image_alt}
         view = {
             **self.teaser(entry),
