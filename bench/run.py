@@ -59,22 +59,20 @@ def in_process_edit(site: Path, repeat: int) -> list[float]:
     code = f"""
 import sys, time
 from pathlib import Path
-from digest.build import build
-from digest.cache import WarmCache
+from digest.build import Memo, build
 from digest.config import load_config
 site = Path({str(site)!r})
 config = load_config(site / "config.yaml")
-warm = WarmCache()
-build(config, None, warm)
+memo = Memo()
+build(config, None, memo)
 articles = sorted((site / "content").rglob("*.md"))
 target = articles[len(articles) // 3]
 for i in range({repeat}):
     target.write_text(target.read_text(encoding="utf-8") + f"\\nServe {{i}}.\\n", encoding="utf-8")
     started = time.perf_counter()
-    warm.hint({{str(target.absolute())}})  # what the watcher of digest serve reports
-    build(load_config(site / "config.yaml"), None, warm)
+    # told what changed, as the watcher tells digest serve
+    build(load_config(site / "config.yaml"), None, memo, {{str(target.absolute())}})
     print(time.perf_counter() - started)
-    warm.flush()  # serve writes the manifest once no edit has come for a moment
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)

@@ -1,4 +1,10 @@
-"""build(): the stages in order, from config and content to the written site."""
+"""build(): the stages in order, from config and content to the written site.
+
+`digest build`, `check`, `publish` and `serve` all call this one function. A long-running
+process (serve) passes a Memo, which keeps what the stages made last time, and the paths the
+watcher saw change, which spare looking at the files it did not name; every build still plans
+the whole site, so an output can never be stale.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import datetime as dt
 import gc
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +22,6 @@ from typing import Any
 from .cache import (
     ArticleCache,
     BuildRecord,
-    WarmCache,
     code_fingerprint,
     forget_record,
     input_stamp,
@@ -25,14 +30,23 @@ from .cache import (
     save_record,
     site_salt,
 )
+from .commit import OutputState, locked, output_state
 from .config import Config
-from .content import Inventory, Stamp, find_content, load_articles, parse_articles
+from .content import (
+    Inventory,
+    KnownFiles,
+    Loaded,
+    Stamp,
+    find_content,
+    load_articles,
+    parse_articles,
+)
 from .errors import DigestError, Problem, problem
 from .model import Article, Site, build_site
 from .pages import Page, Plan, plan_pages
 from .pages.views import Views
-from .quick import LastBuild, quick_rebuild
 from .render import Renderer, Theme, load_theme
+from .search import SearchIndex
 from .workers import Progress, run_parallel, stage_counter
 from .write import OutputWriter, Staged, WriteReport, output_intact
 
@@ -49,6 +63,10 @@ class BuildOptions:
     now: dt.datetime | None = None
     progress: Progress | None = None
     """Told what a build is doing: (stage, items done, items in the stage)."""
+    notify: Callable[[str], None] | None = None
+    """Told when the build must wait for another build of the same output folder."""
+    index_later: bool = False
+    """Keep the last search index as it is; a later build indexes (digest serve)."""
 
 
 @dataclass(frozen=True)
@@ -65,13 +83,61 @@ class BuildReport:
     articles: int = 0
     stages: dict[str, float] = field(default_factory=dict)
     """Seconds per stage, for --verbose."""
+    indexed: int | None = None
+    """Pages the search index was made of, when this build made it."""
+    index_pending: bool = False
+    """The search index is older than the pages (index_later)."""
+
+
+class Memo:
+    """What a long-running process keeps between its builds (digest serve).
+
+    Parsed articles in memory (saved to the cache folder after each build) and the key of
+    every article file, so that a file the watcher names no change for is not read again.
+    """
+
+    def __init__(self) -> None:
+        self.cache: ArticleCache | None = None
+        self.files = KnownFiles()
+        self.inventory: Inventory | None = None
+        self.inventory_of: tuple[Any, ...] | None = None
+
+    def articles(self, config: Config) -> ArticleCache:
+        fresh = ArticleCache(config.cache_path, config)
+        if self.cache is None or self.cache.salt != fresh.salt or \
+                self.cache.path != fresh.path:
+            self.cache = fresh
+        return self.cache
+
+    def content(self, config: Config, changed: set[str] | None) -> Inventory:
+        """What content/ holds; walked again unless every change is an edit of a known file."""
+        where = (str(config.content_path.absolute()), config.max_file_size)
+        last = self.inventory
+        if last is None or changed is None or where != self.inventory_of or \
+                not edits_only(config, last, changed):
+            last = self.inventory = find_content(config)
+            self.inventory_of = where
+        return last
+
+
+def edits_only(config: Config, inventory: Inventory, changed: set[str]) -> bool:
+    """Whether every changed path is a file content/ already had, still there, or lies
+    outside content/."""
+    content = str(config.content_path.absolute()) + os.sep
+    known = {str(s.path.absolute()) for s in inventory.sources}
+    known |= {str(a.path.absolute()) for a in inventory.assets}
+    for path in changed:
+        inside = path.startswith(content) or path == content[:-1]
+        if inside and (path not in known or not os.path.isfile(path) or os.path.islink(path)):
+            return False
+    return True
 
 
 class Laps:
     """Seconds spent in each stage of a build."""
 
     def __init__(self, started: float) -> None:
-        self.last = started
+        self.started = self.last = started
         self.seconds: dict[str, float] = {}
 
     def lap(self, stage: str) -> None:
@@ -115,32 +181,38 @@ def render_job(state: tuple[Renderer, OutputWriter, Views], page: Page) -> Stage
     return writer.stage(page.path, renderer.render(page.template, views.view(page)))
 
 
-def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions
-               ) -> tuple[WriteReport, dict[str, list]]:
-    """Render what changed into the staging area, then swap the new files in.
+def render_pages(config: Config, plan: Plan, theme: Theme, writer: OutputWriter,
+                 options: BuildOptions) -> None:
+    """Render what changed into the staging area.
 
     A page whose inputs hash to the fingerprint it was last written with is not rendered.
     """
     salt = site_salt(config, theme.fingerprint(), plan.site)
-    writer = OutputWriter(config.output_path, config.cache_path, clean=options.clean)
+    todo: list[tuple[Page, str]] = []
+    for page in plan.pages:
+        fingerprint = page_fingerprint(salt, page.path, page.template, page.inputs())
+        if not writer.unchanged_since(page.path, fingerprint):
+            todo.append((page, fingerprint))
+    rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,
+                            setup=lambda: (Renderer(config, theme, plan.site), writer,
+                                           plan.views),
+                            progress=stage_counter(options.progress, "rendering pages",
+                                                   len(todo)))
+    for (_, fingerprint), staged in zip(todo, rendered, strict=True):
+        writer.accept(staged, fingerprint)
+    for path, data in plan.files:
+        writer.add(path, data)
+    for copy in plan.copies:
+        writer.copy(copy.path, copy.source)
+
+
+@contextlib.contextmanager
+def writing(config: Config, state: OutputState, options: BuildOptions
+            ) -> Iterator[OutputWriter]:
+    """An output writer; a write error becomes a user error once the output is as it was."""
+    writer = OutputWriter(state, clean=options.clean)
     try:
-        todo: list[tuple[Page, str]] = []
-        for page in plan.pages:
-            fingerprint = page_fingerprint(salt, page.path, page.template, page.inputs())
-            if not writer.unchanged_since(page.path, fingerprint):
-                todo.append((page, fingerprint))
-        rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,
-                                setup=lambda: (Renderer(config, theme, plan.site), writer,
-                                               plan.views),
-                                progress=stage_counter(options.progress, "rendering pages",
-                                                       len(todo)))
-        for (_, fingerprint), staged in zip(todo, rendered, strict=True):
-            writer.accept(staged, fingerprint)
-        for path, data in plan.files:
-            writer.add(path, data)
-        for copy in plan.copies:
-            writer.copy(copy.path, copy.source)
-        return writer.commit(), writer.new
+        yield writer
     except OSError as exc:  # a full disk, a file too large, a folder without permission
         where = exc.filename if exc.filename else config.output_path
         raise DigestError(problem(where, f"cannot write the site: {exc.strerror}; the output "
@@ -149,46 +221,46 @@ def write_site(config: Config, plan: Plan, theme: Theme, options: BuildOptions
         writer.discard()
 
 
-def file_stamps(paths: list[Path]) -> list[tuple[str, int, int]]:
+def file_stamps(root: Path, paths: list[Path]) -> list[tuple[str, int, int]]:
+    """Path (relative to the site, so a moved site matches), size and time of each file."""
     stamps = []
     for path in paths:
         stat = os.stat(path)
-        stamps.append((str(path), stat.st_size, stat.st_mtime_ns))
+        stamps.append((os.path.relpath(path, root), stat.st_size, stat.st_mtime_ns))
     return stamps
 
 
 def option_key(options: BuildOptions) -> tuple[bool, ...]:
     """The options that change what a build makes."""
-    return (options.drafts, options.future, options.skip_invalid)
+    return (options.drafts, options.future, options.skip_invalid, options.index_later)
 
 
 def build_inputs(config: Config, options: BuildOptions, theme: Theme, inventory: Inventory,
                  stamps: list[Stamp]) -> tuple[Any, ...]:
-    """Everything a build reads: code, settings, theme, options, articles, other files.
-
-    Hashed into one stamp by cache.input_stamp; a quick rebuild compares the first four.
-    """
+    """Everything a build reads: code, settings, theme, options, articles, other files, and
+    the files skipped with a warning (so that a new one is warned about)."""
     static = config.static_path
     static_files = sorted(p for p in static.rglob("*") if p.is_file()) if static.is_dir() else []
+    root = config.root
     return (code_fingerprint(), config.fingerprint(), theme.fingerprint(), option_key(options),
-            stamps, file_stamps([a.path for a in inventory.assets]),
-            file_stamps(static_files))
+            stamps, file_stamps(root, [a.path for a in inventory.assets]),
+            file_stamps(root, static_files), [p.message for p in inventory.problems])
 
 
-def unchanged_report(config: Config, stamp: str, now: dt.datetime, started: float
+def unchanged_report(state: OutputState, stamp: str, now: dt.datetime, started: float
                      ) -> BuildReport | None:
     """The last build's result when nothing it read has changed and its output is intact.
 
     This memoizes the whole build as a function of its inputs; the clock counts as an input
     only through the next scheduled article.
     """
-    record = load_record(config.cache_path, config.output_path)
+    record = load_record(state.record)
     if record is None or record.stamp != stamp:
         return None
     due = dt.datetime.fromisoformat(record.next_due) if record.next_due else None
     if due is not None and now >= due:
         return None
-    if not output_intact(config.output_path, config.cache_path):
+    if not output_intact(state):
         return None
     return BuildReport(pages=record.pages, written=0, unchanged=record.files, removed=0,
                        seconds=time.perf_counter() - started,
@@ -212,88 +284,74 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build(config: Config, options: BuildOptions | None = None,
-          warm: WarmCache | None = None) -> BuildReport:
+def build(config: Config, options: BuildOptions | None = None, memo: Memo | None = None,
+          changed: set[str] | None = None) -> BuildReport:
     """Build the whole site; raise DigestError (output untouched) when input is bad.
 
-    `warm` keeps parsed articles and the last build in memory between builds of a
-    long-running process; with it, edits of articles in place take the quick rebuild.
+    `memo`: what a long-running process keeps between builds. `changed`: the absolute paths
+    the watcher saw change since the last good build with this memo (None: not known).
+    One build at a time writes an output folder: a second one waits for the first.
     """
     options = options or BuildOptions()
-    with gc_paused():
-        if warm is None:
-            return build_site_files(config, options, None)
-        warm.flush()
-        report = quick_report(config, options, warm) if not options.clean else None
-        if report is None:
-            report = build_site_files(config, options, warm)
-        warm.built()
-        return report
+    state = output_state(config.root, config.output_path, config.cache_path)
+    with gc_paused(), locked(state, options.notify):
+        return run_stages(config, options, state, memo or Memo(), changed)
 
 
-def quick_report(config: Config, options: BuildOptions, warm: WarmCache) -> BuildReport | None:
-    """The quick rebuild's report, or None when the full build must run (see quick.py)."""
-    started = time.perf_counter()
-    quick = quick_rebuild(config, option_key(options), warm, options.now or dt.datetime.now(dt.UTC))
-    if quick is None:
-        return None
-    last: LastBuild = warm.last
-    seconds = time.perf_counter() - started
-    return BuildReport(pages=last.pages, written=quick.written, unchanged=quick.unchanged,
-                       removed=0, seconds=seconds, warnings=last.warnings,
-                       next_due=last.next_due, articles=len(last.site.entries),
-                       stages={"quick rebuild": seconds})
-
-
-def build_site_files(config: Config, options: BuildOptions, warm: WarmCache | None
-                     ) -> BuildReport:
+def run_stages(config: Config, options: BuildOptions, state: OutputState, memo: Memo,
+               changed: set[str] | None) -> BuildReport:
     """The stages in order; see build()."""
     started = time.perf_counter()
     laps = Laps(started)
     now = options.now or dt.datetime.now(dt.UTC)
-    inventory = find_content(config)
-    cache = warm.for_config(config) if warm else ArticleCache(config.cache_path, config)
-    first = not cache.has_entries()
-    loaded = load_articles(config, inventory, cache, keyed=not first)
     theme = load_theme(config)
+    inventory = memo.content(config, changed)
+    cache = memo.articles(config)
+    keyed = cache.has_entries()  # else nothing is cached: the workers read the files
+    loaded = load_articles(config, inventory, cache, keyed, memo.files, changed)
     laps.lap("inputs")
-    # A warm process plans every page once, so that its later rebuilds can be quick. After
-    # a first build there is nothing to compare with.
-    if not options.clean and not warm and not first:
+    report = None
+    if keyed and not options.clean:
         stamp = input_stamp(*build_inputs(config, options, theme, inventory, loaded.stamp()))
-        if same := unchanged_report(config, stamp, now, started):
-            return same
-    forget_record(config.cache_path, config.output_path)
+        report = unchanged_report(state, stamp, now, started)
+    if report is None:
+        report = make_site(config, options, state, theme, inventory, loaded, cache, now, laps)
+    return report
+
+
+def make_site(config: Config, options: BuildOptions, state: OutputState, theme: Theme,
+              inventory: Inventory, loaded: Loaded, cache: ArticleCache, now: dt.datetime,
+              laps: Laps) -> BuildReport:
+    """Parse, model, plan, render, index and commit; then note what the build saw."""
+    forget_record(state.record)
     articles, problems, stamps = parse_articles(config, loaded, cache, options.jobs,
                                                 options.progress)
-    keys = loaded.keys
-    del loaded
-    inputs = build_inputs(config, options, theme, inventory, stamps)
-    stamp = input_stamp(*inputs)
+    stamp = input_stamp(*build_inputs(config, options, theme, inventory, stamps))
     laps.lap("parse")
     site, model_problems = model_site(config, articles, options, now)
     warnings = settle(problems + model_problems, options.skip_invalid)
     laps.lap("model")
     plan = plan_pages(config, site, inventory.assets, theme.static)
     laps.lap("plan")
-    report, manifest = write_site(config, plan, theme, options)
-    laps.lap("render and write")
-    if warm:
-        cache.advance()
-    else:
-        cache.save()
+    with writing(config, state, options) as writer:
+        render_pages(config, plan, theme, writer, options)
+        laps.lap("render")
+        index = SearchIndex(config, writer, later=options.index_later)
+        indexed = index.update(plan, options.jobs)
+        laps.lap("search")
+        written: WriteReport = writer.commit()
+        laps.lap("commit")
+    cache.save()
+    cache.advance()
     due = next_due(articles, options, now)
     pages = sum(1 for p in plan.pages if p.html)
-    save_record(config.cache_path, config.output_path, BuildRecord(
-        stamp, pages, len(site.entries), report.written + report.unchanged,
-        due.isoformat() if due else None,
-        [[p.path, p.line, p.column, p.message, p.warning] for p in warnings]))
-    if warm:
-        warm.last = LastBuild(
-            inputs, inventory, keys, {a.rel_path: a for a in articles}, site, plan, manifest,
-            site_salt(config, theme.fingerprint(), plan.site), pages,
-            report.written + report.unchanged, warnings, due)
+    files = written.written + written.unchanged
+    save_record(state.record, BuildRecord(
+        stamp, pages, len(site.entries), files, due.isoformat() if due else None,
+        [[p.path, p.line, p.column, p.message, p.warning] for p in warnings], os.getpid()))
     return BuildReport(
-        pages=pages, written=report.written, unchanged=report.unchanged, removed=report.removed,
-        seconds=time.perf_counter() - started, warnings=warnings, next_due=due,
-        articles=len(site.entries), stages=laps.seconds)
+        pages=pages, written=written.written, unchanged=written.unchanged,
+        removed=written.removed, seconds=time.perf_counter() - laps.started,
+        warnings=warnings,
+        next_due=due, articles=len(site.entries), stages=laps.seconds, indexed=indexed,
+        index_pending=options.index_later and config.search)

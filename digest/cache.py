@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -101,18 +100,6 @@ class ArticleCache:
     def put(self, key: str, value: Any) -> None:
         self.new[key] = value
 
-    def swap(self, replaced: dict[str, str]) -> None:
-        """A quick rebuild used the last full build's entries, these old keys replaced by new.
-
-        What else this build touched (or a failed build before it) is not kept.
-        """
-        entries = self.old
-        for old, new in replaced.items():
-            value = self.new.get(new) or entries.get(new)
-            entries.pop(old, None)
-            entries[new] = value
-        self.new = {}
-
     def advance(self) -> None:
         """Start the next build of the same process from this build's entries."""
         self.loaded, self.new = self.new, {}
@@ -172,82 +159,30 @@ class BuildRecord:
     files: int
     next_due: str | None
     warnings: list[list[Any]]
+    builder: int = 0
+    """The process that made the build: digest serve notices builds made by others."""
 
 
-def records_path(folder: Path, output: Path) -> Path:
-    key = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
-    return folder / f"last-build-{key}.json"
-
-
-def load_record(folder: Path, output: Path) -> BuildRecord | None:
+def load_record(path: Path) -> BuildRecord | None:
     try:
-        data = json.loads(records_path(folder, output).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
         return BuildRecord(**data)
     except (OSError, ValueError, TypeError):
         return None
 
 
-def save_record(folder: Path, output: Path, record: BuildRecord) -> None:
-    path = records_path(folder, output)
+def save_record(path: Path, record: BuildRecord) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps(dataclasses.asdict(record)), encoding="utf-8")
     os.replace(temporary, path)
 
 
-def forget_record(folder: Path, output: Path) -> None:
+def forget_record(path: Path) -> None:
     """A failed or partial build must not be taken for an up-to-date one."""
-    records_path(folder, output).unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
 
 
 def input_stamp(*parts: Any) -> str:
     """One hash of every input of a build."""
     return hashlib.sha1(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
-
-
-class WarmCache:
-    """What one process (digest serve) keeps between its builds.
-
-    Parsed articles, whose disk copy is written when the process ends, not after every save
-    of a file; the last full build, for quick rebuilds (quick.py); the files the watcher saw
-    change since the last good build; and writes put off until a reload has been sent.
-    """
-
-    def __init__(self) -> None:
-        self.cache: ArticleCache | None = None
-        self.last: Any = None
-        """A quick.LastBuild, once a full build has run."""
-        self.changed: set[str] | None = None
-        """Absolute paths changed since the last good build; None: not known."""
-        self.pending: list[Callable[[], None]] = []
-
-    def hint(self, paths: set[str] | None) -> None:
-        """Add what the watcher saw change; None when it cannot say."""
-        if paths is None or self.changed is None:
-            self.changed = None
-        else:
-            self.changed |= paths
-
-    def built(self) -> None:
-        """A build succeeded: it saw every change made before it began."""
-        self.changed = set()
-
-    def defer(self, task: Callable[[], None]) -> None:
-        self.pending.append(task)
-
-    def flush(self) -> None:
-        """Run the writes put off so far."""
-        while self.pending:
-            self.pending.pop(0)()
-
-    def for_config(self, config: Config) -> ArticleCache:
-        fresh = ArticleCache(config.cache_path, config)
-        if self.cache is None or self.cache.salt != fresh.salt or \
-                self.cache.path != fresh.path:
-            self.cache = fresh
-        return self.cache
-
-    def save(self) -> None:
-        self.flush()
-        if self.cache is not None:
-            self.cache.save()

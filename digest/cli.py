@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,9 @@ import click
 
 from . import __version__
 from .build import BuildOptions, BuildReport, build
+from .commit import output_state, recover
 from .config import Config, load_config
 from .errors import DigestError, Problem
-from .search import index_site
 from .terminal import TerminalProgress
 
 
@@ -41,6 +42,13 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             errors = sum(1 for p in exc.problems if not p.warning)
             click.echo(f"{errors} error{'s' if errors != 1 else ''}.", err=True)
             sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception:
+            traceback.print_exc()
+            click.echo(f"this is a bug in digest {__version__}, not in your site; please "
+                       "report it with the traceback above", err=True)
+            sys.exit(70)
 
     return wrapper
 
@@ -58,13 +66,20 @@ def open_config(config_path: Path, output: Path | None = None,
         overrides["output_dir"] = str(output.absolute())
     if base_url:
         overrides["base_url"] = base_url
-    return load_config(config_path.absolute(), overrides)
+    config = load_config(config_path.absolute(), overrides)
+    state = output_state(config.root, config.output_path, config.cache_path)
+    if recover(state):
+        click.echo(f"note: a build of {config.output_dir} was cut short; its commit was "
+                   "finished or rolled back", err=True)
+    return config
 
 
 def summary(report: BuildReport) -> str:
+    search = "" if report.indexed is None else \
+        f"; search index: {report.indexed} pages in {report.stages.get('search', 0):.2f} s"
     return (f"{report.pages} pages, {report.articles} articles: {report.written} files "
             f"written, {report.unchanged} unchanged, {report.removed} removed in "
-            f"{report.seconds:.2f} s")
+            f"{report.seconds:.2f} s{search}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,16 +114,15 @@ def build_command(config_path: Path, output: Path | None, drafts: bool, future: 
     progress = TerminalProgress() if TerminalProgress.wanted(quiet) else None
     options = BuildOptions(drafts=drafts, future=future, clean=clean, jobs=jobs,
                            skip_invalid=skip_invalid or config.on_error == "skip",
-                           progress=progress)
+                           progress=progress, notify=lambda text: click.echo(text, err=True))
     try:
         report = build(config, options)
     finally:
         if progress:
             progress.close()
     report_problems(report.warnings)
-    search = index_site(config)
     if not quiet:
-        click.echo(summary(report) + ("" if search.skipped else f"; {search.summary()}"))
+        click.echo(summary(report))
         if verbose and report.stages:
             click.echo("stages: " + ", ".join(f"{stage} {seconds:.2f} s"
                                               for stage, seconds in report.stages.items()))
@@ -267,7 +281,6 @@ def publish_command(config_path: Path, remote: str, branch: str, message: str | 
     with tempfile.TemporaryDirectory(prefix="digest-publish-") as tmp:
         scratch = scratch_config(config, Path(tmp))
         report = build(scratch, BuildOptions(drafts=False, future=False))
-        index_site(scratch)
         report_problems(report.warnings)
         click.echo(summary(report))
         done = publish_site(target, scratch.output_path, message)

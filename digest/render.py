@@ -76,6 +76,13 @@ def template_problem(exc: Exception, templates: dict[str, Path]) -> Problem:
     return problem(next(iter(templates.values())).parent, f"template error: {exc}")
 
 
+def raised_in_template(exc: Exception, templates: dict[str, Path]) -> bool:
+    """Whether an exception was raised by a template's own code (`{{ 1 + "a" }}`), not by
+    digest code a template called: only the first is the theme author's to fix."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and frames[-1].filename in {str(p) for p in templates.values()}
+
+
 @dataclass(frozen=True)
 class Theme:
     """The theme's files after the site theme has overridden the default one."""
@@ -193,6 +200,10 @@ class Renderer:
         except jinja2.TemplateNotFound as exc:
             raise DigestError(problem(self.folders[0] / "templates", f"template {exc.name!r} "
                                       "is missing from the theme")) from None
-        except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        except jinja2.TemplateError as exc:
+            raise DigestError(template_problem(exc, self.templates)) from None
+        except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError) as exc:
+            if not raised_in_template(exc, self.templates):
+                raise  # a bug in digest (a filter, a view): it keeps its traceback
             raise DigestError(template_problem(exc, self.templates)) from None
         return text.encode("utf-8")

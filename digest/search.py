@@ -1,44 +1,29 @@
-"""Search: index the built site with Pagefind, only when its pages changed.
+"""Search: the Pagefind index as one more output of the build.
 
-Pagefind reads the finished HTML, so this runs after a successful build and never inside it.
-Only elements marked `data-pagefind-body` are indexed: the theme puts that on the article text
-alone, so listing pages (front, day, topic, tag pages) stay out of the results. The bundle is
-written beside the site's own files in output/pagefind/; the build's writer only removes files
-that it wrote itself, so the bundle survives rebuilds, and `--clean` simply makes it missing.
+Pagefind is handed only what readers search, the article pages, through a folder of hard links
+in the commit's workspace (the new page where one was rendered, else the current one), and
+writes its bundle there too. The bundle's files then go through the writer like every page,
+so they are committed or rolled back with the rest and `--clean` makes them again. The index
+is made again only when an article page's bytes changed: its key is a hash of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
-import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
 from .errors import DigestError, problem
+from .pages import Plan
+from .workers import die_with_parent
+from .write import OutputWriter
 
 BUNDLE_DIR = "pagefind"
-ENTRY_FILE = "pagefind-entry.json"
-
-
-@dataclass(frozen=True)
-class SearchReport:
-    """What indexing did: how long it took, how many pages went in, or that it was skipped."""
-
-    seconds: float
-    pages: int
-    skipped: bool
-
-    def summary(self) -> str:
-        """A quiet one-line note for the command line."""
-        if self.skipped:
-            return "search index up to date"
-        return f"search index: {self.pages} pages in {self.seconds:.2f} s"
+INDEXED_TEMPLATES = ("article.html",)
+"""The templates whose pages are searched: the theme marks their text data-pagefind-body."""
 
 
 def pagefind_binary(config: Config) -> Path:
@@ -55,82 +40,101 @@ def pagefind_binary(config: Config) -> Path:
     return Path(binary)
 
 
-def html_fingerprint(output: Path, salt: str) -> tuple[str, int]:
-    """A hash over the path, size and modification time of every HTML file in the site.
-
-    The writer only touches files whose bytes changed, so this changes exactly when a page did.
-    """
-    digest = hashlib.sha1(salt.encode())
-    count = 0
-    for path in sorted(output.rglob("*.html")):
-        rel = path.relative_to(output)
-        if rel.parts[0] == BUNDLE_DIR or rel.parts[0].startswith("."):
-            continue
-        stat = path.stat()
-        digest.update(f"{rel.as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-        count += 1
-    return digest.hexdigest(), count
+EMPTY_INDEX = "not able to build an index"
+"""What Pagefind says when the pages hold no text to index: then there is no bundle."""
 
 
-def stamp_path(config: Config) -> Path:
-    """Where the fingerprint of the last index is kept; one per output folder."""
-    key = hashlib.sha1(str(config.output_path.resolve()).encode()).hexdigest()[:12]
-    return config.cache_path / f"search-{key}.json"
-
-
-def indexed_pages(bundle: Path) -> int:
-    """The number of pages Pagefind indexed, from its entry file."""
-    try:
-        entry = json.loads((bundle / ENTRY_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
-    return sum(int(lang.get("page_count", 0)) for lang in entry.get("languages", {}).values())
-
-
-def run_pagefind(config: Config, binary: Path, target: Path) -> None:
-    """Index config.output_path into `target` with the site language's stemming."""
-    command = [str(binary), "--site", str(config.output_path), "--output-path", str(target),
+def run_pagefind(config: Config, binary: Path, site: Path, target: Path) -> None:
+    """Index the pages in `site` into `target` with the site language's stemming."""
+    command = [str(binary), "--site", str(site), "--output-path", str(target),
                "--force-language", config.lang, "--quiet"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, check=False,
+                            preexec_fn=die_with_parent)
+    if result.returncode != 0 and EMPTY_INDEX in result.stdout + result.stderr:
+        return
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise DigestError(problem(config.output_path, "search: Pagefind failed: "
                                   + " / ".join(detail)))
 
 
-def swap_in(staged: Path, bundle: Path) -> None:
-    """Replace the old bundle with the new one; a reader sees at most a brief gap."""
-    old = None
-    if bundle.exists():
-        old = bundle.with_name(f".{BUNDLE_DIR}-old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(bundle, old)
-    os.replace(staged, bundle)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+class SearchIndex:
+    """The search stage of one build, between rendering and the commit."""
 
+    def __init__(self, config: Config, writer: OutputWriter, later: bool = False) -> None:
+        self.config = config
+        self.writer = writer
+        self.later = later
+        """Keep the last bundle as it is: a later build indexes (digest serve)."""
 
-def index_site(config: Config, force: bool = False) -> SearchReport:
-    """Index the built site with Pagefind into output/pagefind/ when its pages changed."""
-    started = time.perf_counter()
-    output = config.output_path
-    bundle = output / BUNDLE_DIR
-    if not config.search or not output.is_dir():
-        return SearchReport(0.0, 0, True)
-    binary = pagefind_binary(config)
-    salt = f"{binary.resolve()}\0{binary.stat().st_size}\0{config.lang}"
-    fingerprint, _ = html_fingerprint(output, salt)
-    stamp = stamp_path(config)
-    fresh = (bundle / ENTRY_FILE).is_file() and stamp.is_file() \
-        and stamp.read_text(encoding="utf-8").strip() == fingerprint
-    if fresh and not force:
-        return SearchReport(time.perf_counter() - started, indexed_pages(bundle), True)
-    staged = Path(tempfile.mkdtemp(prefix=f".{BUNDLE_DIR}-new-", dir=output))
-    try:
-        run_pagefind(config, binary, staged)
-        swap_in(staged, bundle)
-    finally:
-        shutil.rmtree(staged, ignore_errors=True)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(fingerprint + "\n", encoding="utf-8")
-    return SearchReport(time.perf_counter() - started, indexed_pages(bundle), False)
+    def pages(self, plan: Plan) -> list[str]:
+        return [p.path for p in plan.pages if p.template in INDEXED_TEMPLATES]
+
+    def key(self, binary: Path, pages: list[str]) -> str:
+        """A hash of what the index is made of: Pagefind itself, the language, every
+        indexed page's bytes (by the hash the writer noted) and its path."""
+        digest = hashlib.sha1(f"{binary.name}\0{binary.stat().st_size}\0{self.config.lang}"
+                              .encode())
+        for rel in pages:
+            digest.update(f"{rel}\0{self.writer.new[rel][0]}\n".encode())
+        return digest.hexdigest()
+
+    def keep(self, fingerprint: str | None) -> bool:
+        """Keep the last bundle's files (those indexed under `fingerprint`, or any) when
+        every one is still there as written."""
+        old = {rel: entry for rel, entry in self.writer.old.items()
+               if rel.startswith(BUNDLE_DIR + "/")}
+        if not old or (fingerprint is not None and
+                       any(len(e) < 4 or e[3] != fingerprint for e in old.values())):
+            return False
+        kept = [rel for rel, entry in old.items() if self.writer.unchanged_since(rel, entry[3])]
+        if len(kept) == len(old):
+            return True
+        for rel in kept:  # start over: a bundle is whole or not at all
+            self.writer.new.pop(rel)
+            self.writer.unchanged -= 1
+        return False
+
+    def update(self, plan: Plan, jobs: int = 0) -> int | None:
+        """Index when the article pages changed; the number of pages indexed, else None."""
+        if not self.config.search:
+            return None
+        if self.later and self.keep(None):
+            return None
+        pages = self.pages(plan)
+        binary = pagefind_binary(self.config)
+        fingerprint = "search:" + self.key(binary, pages)
+        if self.keep(fingerprint):
+            return None
+        work = self.writer.state.work
+        site, bundle = work / "search-site", work / "search-bundle"
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.rmtree(bundle, ignore_errors=True)
+        if not pages:
+            return 0
+        try:
+            self.link_pages(pages, site)
+            run_pagefind(self.config, binary, site, bundle)
+            for path in sorted(bundle.rglob("*")):
+                if path.is_file():
+                    rel = f"{BUNDLE_DIR}/{path.relative_to(bundle).as_posix()}"
+                    self.writer.add(rel, path.read_bytes(), fingerprint)
+        finally:
+            shutil.rmtree(site, ignore_errors=True)
+            shutil.rmtree(bundle, ignore_errors=True)
+        return len(pages)
+
+    def link_pages(self, pages: list[str], site: Path) -> None:
+        """A folder of the article pages as the new site will have them, made of links."""
+        made: set[str] = set()
+        for rel in pages:
+            source = self.writer.staged.get(rel) or self.writer.output / rel
+            target = os.path.join(site, rel)
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)

@@ -2,13 +2,18 @@
 
 Workers are forked, so each inherits the build's data (config, theme, plan) without it being
 sent through a pipe; only the chunk indices go out and the results come back. Small jobs stay
-in the calling process, where starting workers would cost more than it saves.
+in the calling process, where starting workers would cost more than it saves. A process that
+forks workers runs no other threads (digest serve builds in a process of its own), and every
+worker dies with the process that forked it, however that one dies.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -38,6 +43,24 @@ def stage_counter(progress: Progress | None, stage: str, total: int
         progress(stage, done, total)
 
     return advance
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent dies, even by SIGKILL (Linux).
+
+    Without it a worker blocked on its pipe outlives a killed build for good.
+    """
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def worker_count(jobs: int) -> int:
@@ -78,7 +101,8 @@ def run_parallel(function: Callable[[Any, T], R], items: Sequence[T], jobs: int,
     _JOB.update(function=function, items=items, setup=setup)
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=die_with_parent) as pool:
             results: list[R] = []
             for part in pool.map(_run_chunk, chunks):
                 results.extend(part)

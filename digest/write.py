@@ -1,17 +1,15 @@
 """Stage 5: write only changed files, atomically, and remove only what the build owned.
 
-Pages are staged first; nothing in the output folder changes until `commit`. Each file is then
-moved into place with a rename, so a reader (or a crash) never sees half a page. When the
-output folder is missing or empty there is nothing to keep: the pages are then written as a
-whole new tree beside it, which takes its place with one rename. A manifest
-of owned files, with their hashes, lets a rebuild skip unchanged files without reading them
-and remove files the site no longer has, never a file the build did not write.
+Pages are staged first, in the commit's workspace (commit.py); nothing in the output folder
+changes until `commit`, which moves every file in or rolls every move back. When the output
+folder is missing or empty there is nothing to keep: the pages are then written as a whole
+new tree, which takes its place with one rename. A manifest of owned files, with their hashes,
+lets a rebuild skip unchanged files without reading them and remove files the site no longer
+has, never a file the build did not write.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -20,9 +18,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .commit import Commit, OutputState
 from .errors import DigestError, problem
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -49,12 +48,6 @@ class Staged:
     path: str | None
 
 
-def manifest_path(output: Path, state_dir: Path) -> Path:
-    """Where the list of files a build owns in `output` is kept."""
-    key = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
-    return state_dir / f"manifest-{key}.json"
-
-
 def load_manifest(path: Path) -> dict[str, list]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -65,12 +58,12 @@ def load_manifest(path: Path) -> dict[str, list]:
     return {}
 
 
-def output_intact(output: Path, state_dir: Path) -> bool:
+def output_intact(state: OutputState) -> bool:
     """True when every file the last build wrote is still there, as it was written."""
-    files = load_manifest(manifest_path(output, state_dir))
+    files = load_manifest(state.manifest)
     if not files:
         return False
-    root = str(output)
+    root = str(state.output)
     for rel, (_, size, mtime_ns, *_) in files.items():
         try:
             stat = os.stat(os.path.join(root, rel))
@@ -84,9 +77,9 @@ def output_intact(output: Path, state_dir: Path) -> bool:
 class OutputWriter:
     """Stages the new site beside the old one, then swaps it in file by file."""
 
-    def __init__(self, output: Path, state_dir: Path, clean: bool = False,
-                 manifest: dict[str, list] | None = None):
-        """`manifest`: the files the last build of this process wrote, when it has them."""
+    def __init__(self, state: OutputState, clean: bool = False):
+        output = state.output
+        self.state = state
         self.output = output
         self.root = output.resolve()
         self.checked_folders: dict[str, bool] = {}
@@ -94,15 +87,13 @@ class OutputWriter:
         os.umask(umask)
         self.mode = 0o666 & ~umask
         self.clean = clean
-        self.manifest_path = manifest_path(output, state_dir)
-        self.ensure(state_dir)
-        self.old = {} if clean else manifest if manifest is not None else \
-            load_manifest(self.manifest_path)
+        self.manifest_path = state.manifest
+        self.old = {} if clean else load_manifest(self.manifest_path)
         self.fresh = is_empty_folder(output)
-        """No output yet: write a whole new tree beside it, then rename it into place."""
-        self.staging = Path(tempfile.mkdtemp(
-            prefix=f".{output.name}.new-" if self.fresh else "staging-",
-            dir=self.ensure(output.parent) if self.fresh else state_dir))
+        """No output yet: write a whole new tree, then rename it into place."""
+        shutil.rmtree(state.work, ignore_errors=True)  # the lock holder's alone
+        self.staging = state.work / "new"
+        self.staging.mkdir(parents=True)
         if self.fresh:
             os.chmod(self.staging, 0o777 & ~umask)  # it becomes the output folder
         self.made: set[str] = set()
@@ -215,80 +206,60 @@ class OutputWriter:
     def copy(self, rel: str, source: Path) -> None:
         """Stage a copy of a file (theme asset, image), unless the output already has it."""
         stat = source.stat()
-        fingerprint = f"copy:{source}:{stat.st_size}:{stat.st_mtime_ns}"
+        where = os.path.relpath(source, self.output)  # a moved site keeps its fingerprints
+        fingerprint = f"copy:{where}:{stat.st_size}:{stat.st_mtime_ns}"
         if not self.unchanged_since(rel, fingerprint):
             self.add(rel, source.read_bytes(), fingerprint)
 
-    def keep_rest(self) -> None:
-        """Keep every file of the last build not staged in this one, unlooked at.
-
-        For a rebuild that knows which pages its change can reach (quick.py).
-        """
-        for rel, entry in self.old.items():
-            if rel not in self.new:
-                self.new[rel] = entry
-                self.unchanged += 1
-
-    def commit(self, save_manifest: bool = True) -> WriteReport:
-        """Move every staged file into place, remove files the site no longer owns.
-
-        Without `save_manifest` the caller saves it later (save_manifest()).
-        """
+    def commit(self) -> WriteReport:
+        """Move every staged file into place and remove files the site no longer owns, all
+        or nothing (commit.py); then save the manifest."""
         if self.fresh:
             return self.commit_tree()
-        made: set[str] = set()
+        owned = set(self.old)
+        if self.clean and self.output.is_dir():
+            owned = {p.relative_to(self.output).as_posix() for p in self.output.rglob("*")
+                     if p.is_file() or p.is_symlink()}
+        removes = sorted(owned - set(self.new), reverse=True)
+        if not self.staged and not removes:
+            if self.new != self.old or not self.manifest_path.exists():
+                self.save_manifest(None)
+            self.discard()
+            return WriteReport(0, self.unchanged, 0)
         try:
-            for rel, staged in self.staged.items():
-                target = self.target(rel)
-                folder = os.path.dirname(target)
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                try:
-                    move(staged, target)
-                except IsADirectoryError:
-                    raise DigestError(problem(rel, "a folder stands where the site needs a "
-                                              "file; remove it from the output folder")) from None
-            removed = 0
-            owned = set(self.old)
-            if self.clean and self.output.is_dir():
-                owned = {p.relative_to(self.output).as_posix() for p in self.output.rglob("*")
-                         if p.is_file() or p.is_symlink()}
-            for rel in sorted(owned - set(self.new), reverse=True):
-                target = self.output / rel
-                with contextlib.suppress(FileNotFoundError):
-                    if target.is_file() or target.is_symlink():
-                        target.unlink()
-                        removed += 1
-                prune_empty(target.parent, self.output)
-            if save_manifest:
-                self.save_manifest()
+            Commit.prepare(self.state, self.staged, removes).run(self.save_manifest)
         finally:
             self.discard()
-        return WriteReport(len(self.staged), self.unchanged, removed)
+        return WriteReport(len(self.staged), self.unchanged, len(removes))
 
     def commit_tree(self) -> WriteReport:
-        """Put the new tree where the missing or empty output folder was."""
+        """Put the new tree where the missing or empty output folder was.
+
+        The manifest is saved first: a kill before the rename leaves the output folder
+        missing or empty, which the next build fills again as a whole.
+        """
         try:
+            self.save_manifest(None)
             if os.path.isdir(self.output):
                 os.rmdir(self.output)
             os.rename(self.staging, self.output)
-            self.save_manifest()
         finally:
             self.discard()
         return WriteReport(len(self.staged), self.unchanged, 0)
 
-    def save_manifest(self) -> None:
-        if self.new == self.old and self.manifest_path.exists():
-            return
-        text = json.dumps({"version": MANIFEST_VERSION, "files": self.new}, sort_keys=True)
+    def save_manifest(self, commit: str | None) -> None:
+        text = json.dumps({"version": MANIFEST_VERSION, "commit": commit, "files": self.new},
+                          sort_keys=True)
         temporary = self.manifest_path.with_suffix(".tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, self.manifest_path)
 
     def discard(self) -> None:
-        """Drop the staged files: the output folder stays as it was."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+        """Drop the staged files; a journal left by a failed roll-back stays for recovery."""
+        if self.state.journal.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+        else:
+            shutil.rmtree(self.state.work, ignore_errors=True)
 
 
 def is_empty_folder(path: Path) -> bool:
@@ -299,26 +270,3 @@ def is_empty_folder(path: Path) -> bool:
         return False
     with os.scandir(path) as listing:
         return next(listing, None) is None
-
-
-def move(staged: Path, target: str) -> None:
-    """Rename into place; across file systems, copy beside the target first, then rename."""
-    try:
-        os.replace(staged, target)
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        folder, name = os.path.split(target)
-        temporary = os.path.join(folder, f".{name}.digest-tmp")
-        shutil.copy2(staged, temporary)  # keeps the modification time the manifest noted
-        os.replace(temporary, target)
-
-
-def prune_empty(folder: Path, stop: Path) -> None:
-    """Remove folders left empty by removed files, up to the output folder itself."""
-    while folder != stop and folder.is_relative_to(stop):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 
-
 from .conftest import REPO, build_site
 
 PAGES = {

@@ -12,7 +12,6 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from digest.search import index_site
 from digest.slugs import slugify
 
 from .conftest import REPO, build_site, run_digest, write_site
@@ -32,8 +31,7 @@ def copy_sample(target: Path, base_url: str | None = None) -> Path:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     root = copy_sample(tmp_path_factory.mktemp("sample") / "site")
-    config, _ = build_site(root)
-    index_site(config)
+    build_site(root)
     return root / "output"
 
 
@@ -101,8 +99,7 @@ def test_no_broken_internal_links_under_a_sub_path(sample: Path) -> None:
 
 def test_no_broken_internal_links_at_the_root(tmp_path: Path) -> None:
     root = copy_sample(tmp_path / "site", base_url="https://news.example.org/")
-    config, _ = build_site(root)
-    index_site(config)
+    build_site(root)
     html = (root / "output/index.html").read_text(encoding="utf-8")
     assert 'href="/topics/' in html and "/newsdigest/" not in html
     assert broken_links(root / "output", "https://news.example.org/") == []

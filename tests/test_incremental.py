@@ -200,10 +200,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
 @given(steps=st.lists(st.lists(st.one_of(in_place, in_place, edits), min_size=1, max_size=3),
                       min_size=1, max_size=5))
 def test_serve_rebuilds_equal_cold_builds(tmp_path_factory, steps) -> None:
-    """The rebuilds of a warm process, quick or full, told what changed as the watcher tells
-    digest serve, equal a cold build after every step."""
-    from digest.build import build
-    from digest.cache import WarmCache
+    """The rebuilds of a warm process, told what changed as the watcher tells digest serve,
+    equal a cold build after every step."""
+    from digest.build import Memo, build
     from digest.config import load_config
     from digest.errors import DigestError
 
@@ -212,60 +211,58 @@ def test_serve_rebuilds_equal_cold_builds(tmp_path_factory, steps) -> None:
                       "content/politik/a0.md": article("Start", DAYS[0], None, False, None, "x"),
                       "content/sport/a1.md": article("Spiel", DAYS[1], None, False, None, "y"),
                       "content/sport/a2.md": article("Lauf", DAYS[1], None, False, "lauf", "z")})
-    warm = WarmCache()
-    build(load_config(root / "config.yaml"), None, warm)
+    memo = Memo()
+    build(load_config(root / "config.yaml"), None, memo)
     before = snapshot(root)
+    changed: set[str] = set()
     for number, batch in enumerate(steps):
         for edit in batch:
             apply(root, edit)
         after = snapshot(root)
-        warm.hint({p for p in before.keys() | after.keys() if before.get(p) != after.get(p)})
+        changed |= {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
         before = after
         try:
-            build(load_config(root / "config.yaml"), None, warm)
+            build(load_config(root / "config.yaml"), None, memo, changed)
         except DigestError:
             continue  # two articles may collide on one URL: a real user error
+        changed = set()
         cold = root.parent / f"cold-{number}"
         shutil.copytree(root, cold, ignore=shutil.ignore_patterns("output", ".digest-cache"))
         build_site(cold)
         assert tree(root / "output") == tree(cold / "output")
-    warm.save()
 
 
 def test_serve_keeps_every_parsed_article_for_the_next_process(tmp_path: Path) -> None:
-    """After quick rebuilds the saved cache still holds every article, edited ones as edited,
+    """After warm rebuilds the saved cache still holds every article, edited ones as edited,
     so the next `digest build` parses nothing."""
-    from digest.build import build
-    from digest.cache import ArticleCache, WarmCache
+    from digest.build import Memo, build
+    from digest.cache import ArticleCache
     from digest.config import load_config
     from digest.content import find_content, load_articles
     from digest.errors import DigestError
 
     root = write_site(tmp_path / "site", {
-        f"content/politik/a{n}.md": article(f"Titel {n}", DAYS[n % 3], None, False, None, "x")
-        for n in range(5)})
-    warm = WarmCache()
+        "config.yaml": "title: T\nbase_url: https://e.org/\nsearch: false\n",
+        **{f"content/politik/a{n}.md": article(f"Titel {n}", DAYS[n % 3], None, False, None,
+                                               "x") for n in range(5)}})
+    memo = Memo()
     config = load_config(root / "config.yaml")
-    build(config, None, warm)
+    build(config, None, memo)
     edited = [root / "content/politik/a3.md", root / "content/politik/a4.md"]
     for path in edited:
         path.write_text(path.read_text(encoding="utf-8") + "\nNachtrag.\n", encoding="utf-8")
-    warm.hint({str(path.absolute()) for path in edited})
-    report = build(config, None, warm)
-    assert report.stages == {"quick rebuild": report.stages["quick rebuild"]}
+    report = build(config, None, memo, {str(path.absolute()) for path in edited})
     # a new last paragraph: the teasers stay, so only the two articles and the two feeds
     # that carry their bodies change
     assert report.written == 2 + 2
     broken = root / "content/politik/a1.md"  # a failed build in between changes nothing
     good = broken.read_text(encoding="utf-8")
     broken.write_text("---\ntitle: [offen\n---\nText\n", encoding="utf-8")
-    warm.hint({str(broken.absolute())})
     with pytest.raises(DigestError):
-        build(config, None, warm)
+        build(config, None, memo, {str(broken.absolute())})
     broken.write_text(good, encoding="utf-8")
-    report = build(config, None, warm)
-    assert "quick rebuild" in report.stages and report.written == 0
-    warm.save()
+    report = build(config, None, memo, {str(broken.absolute())})
+    assert report.written == 0
     cache = ArticleCache(config.cache_path, config)
     loaded = load_articles(config, find_content(config), cache)
     assert len(loaded.jobs) == 5

@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import load_config
-from digest.search import index_site
-
 from .conftest import REPO, build_site, write_site
 
 HITZEWELLE = "/newsdigest/2025/06/01/erste-hitzewelle-des-sommers-staedte-oeffnen-kuehle-raeume/"
@@ -32,9 +29,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sample")
     shutil.copy(REPO / "config.yaml", root / "config.yaml")
     shutil.copytree(REPO / "content", root / "content")
-    config, _ = build_site(root)
-    report = index_site(config)
-    assert not report.skipped and report.pages > 0
+    _, report = build_site(root)
+    assert report.indexed and report.indexed > 0
     return root
 
 
@@ -80,34 +76,42 @@ def test_index_holds_only_articles(sample: Path) -> None:
     assert entry["languages"]["de"]["page_count"] == articles
 
 
-def test_index_is_skipped_when_nothing_changed(sample: Path) -> None:
-    config = load_config(sample / "config.yaml")
-    assert index_site(config).skipped
-    build_site(sample)
-    assert index_site(config).skipped
+def test_index_is_kept_when_no_article_page_changed(site) -> None:
+    root = site({"content/politik/a.md": "---\ntitle: Erster Text\ndate: 2025-06-01\n---\n"
+                 "Ein Wort.\n", "content/politik/b.md": "---\ntitle: Zweiter Text\n"
+                 "date: 2025-06-02\n---\nZwei Wörter.\n"})
+    _, first = build_site(root)
+    assert first.indexed == 2
+    _, again = build_site(root, clean=True)  # --clean makes the index again, never loses it
+    assert again.indexed == 2 and (root / "output/pagefind/pagefind-entry.json").is_file()
+    write_site(root, {"config.yaml": "title: Anders\nbase_url: https://example.org/\n"})
+    _, retitled = build_site(root)  # every page changes, the article text does not
+    assert retitled.indexed == 2 and retitled.written > 0
+    _, unchanged = build_site(root)
+    assert unchanged.indexed is None and unchanged.written == 0
 
 
 def test_index_is_made_again_when_missing_or_a_page_changed(site) -> None:
     root = site({"content/politik/a.md": "---\ntitle: Erster Text\ndate: 2025-06-01\n---\n"
                  "Ein Wort.\n"})
-    config, _ = build_site(root)
-    assert not index_site(config).skipped
-    assert index_site(config).skipped
+    _, report = build_site(root)
+    assert report.indexed == 1
     write_site(root, {"content/politik/a.md": "---\ntitle: Erster Text\ndate: 2025-06-01\n"
                       "---\nEin anderes Wort.\n"})
-    build_site(root)
-    assert not index_site(config).skipped
+    _, report = build_site(root)
+    assert report.indexed == 1
     shutil.rmtree(root / "output" / "pagefind")
-    report = index_site(config)
-    assert not report.skipped and report.pages == 1
-    assert not [p for p in (root / "output").iterdir() if p.name.startswith(".pagefind")]
+    _, report = build_site(root)
+    assert report.indexed == 1 and (root / "output/pagefind/pagefind-entry.json").is_file()
+    leftovers = [p for p in root.rglob("*") if "search-" in p.name or ".new-" in p.name]
+    assert not leftovers
 
 
 def test_search_false_turns_it_off(site) -> None:
     root = site({"config.yaml": "title: T\nbase_url: https://example.org/\nsearch: false\n",
                  "content/a.md": "---\ntitle: A\ndate: 2025-06-01\n---\nText.\n"})
-    config, _ = build_site(root)
-    assert index_site(config).skipped
+    _, report = build_site(root)
+    assert report.indexed is None
     assert not (root / "output" / "pagefind").exists()
     assert not (root / "output" / "search").exists()
     assert "search-form" not in (root / "output" / "index.html").read_text(encoding="utf-8")

@@ -23,7 +23,6 @@ from ..content import find_content, load_articles, parse_articles
 from ..errors import DigestError, Problem, problem
 from ..model import build_site
 from ..pages import Planner
-from ..search import index_site
 
 LINK_ATTRIBUTES = {"href", "src", "poster", "data"}
 SKIPPED_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:")
@@ -193,10 +192,6 @@ def build_checked(config: Config, now: dt.datetime) -> list[Problem]:
             return errors
         problems = errors + [p for p in report.warnings
                              if (p.path, p.line, p.column, p.message) not in known]
-    try:
-        index_site(config)  # the search page links to the index; it must exist to be checked
-    except DigestError as exc:
-        problems += exc.problems
     return problems
 
 

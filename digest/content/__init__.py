@@ -165,12 +165,16 @@ class Keys:
 
 
 def load_articles(config: Config, inventory: Inventory, cache: ArticleCache,
-                  keyed: bool = True) -> Loaded:
+                  keyed: bool = True, known: KnownFiles | None = None,
+                  changed: set[str] | None = None) -> Loaded:
     """Read every article file's bytes and key them.
 
     Without `keyed` (nothing is cached, so every file will be parsed) the files are left for
     the workers that parse them to read and key: reading them twice is what a first build
     of a big site would otherwise spend most of its first seconds on.
+
+    `known` (a long-running process) remembers each file's key from the last build; a file
+    the watcher did not name in `changed` is not read again.
     """
     keys = Keys(inventory, cache)
     if not keyed:
@@ -179,11 +183,48 @@ def load_articles(config: Config, inventory: Inventory, cache: ArticleCache,
     jobs: list[ReadJob] = []
     problems: list[Problem] = list(inventory.problems)
     for source in inventory.sources:
-        data, mtime, found = read_source(source, config.max_file_size)
-        problems += found
-        if data is not None:
-            jobs.append(keys.job(source, data, mtime, keep=False))
-    return Loaded(tuple(jobs), tuple(problems), keys)
+        job = known.get(source, keys, changed) if known is not None else None
+        if job is None:
+            data, mtime, found = read_source(source, config.max_file_size)
+            problems += found
+            if data is None:
+                jobs.append(skipped_job(source, keys, found))
+                continue
+            job = keys.job(source, data, mtime, keep=False)
+        jobs.append(job)
+    loaded = Loaded(tuple(jobs), tuple(problems), keys)
+    if known is not None:
+        known.remember(loaded)
+    return loaded
+
+
+def skipped_job(source: SourceFile, keys: Keys, problems: list[Problem]) -> ReadJob:
+    """A file that is not read as an article: its key is why, so the build's input stamp
+    changes when such a file comes or goes, and its warning is given on every build."""
+    reason = "\n".join(p.message for p in problems)
+    return ReadJob(source, None, 0.0, keys.siblings, "!" + reason)
+
+
+class KnownFiles:
+    """The jobs of the last build of a long-running process, by file: a file the watcher
+    names no change for is not read again."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, ReadJob] = {}
+        self.problems: dict[str, list[Problem]] = {}
+        self.siblings: frozenset[str] | None = None
+
+    def get(self, source: SourceFile, keys: Keys, changed: set[str] | None) -> ReadJob | None:
+        if changed is None or keys.siblings != self.siblings:
+            return None
+        job = self.jobs.get(source.rel_path)
+        if job is None or job.source != source or str(source.path) in changed:
+            return None
+        return job
+
+    def remember(self, loaded: Loaded) -> None:
+        self.jobs = {job.source.rel_path: job for job in loaded.jobs}
+        self.siblings = loaded.keys.siblings
 
 
 def read_job(state: tuple[ArticleReader, Keys], job: ReadJob
@@ -229,8 +270,11 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
     stamps: list[Stamp | None] = []
     todo: list[tuple[int, ReadJob]] = []
     for job in loaded.jobs:
-        hit = cached(cache, job) if job.key else None
         stamps.append((job.source.rel_path, job.key, job.mtime))
+        if job.key.startswith("!"):
+            results.append(None)  # skipped, and warned about in loaded.problems
+            continue
+        hit = cached(cache, job) if job.key else None
         if hit is not None:
             results.append(hit)
             continue
@@ -239,10 +283,13 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
     parsed = run_parallel(read_job, [job for _, job in todo], jobs,
                           setup=lambda: (ArticleReader(config), loaded.keys),
                           progress=stage_counter(progress, "reading articles", len(todo)))
-    for (index, _), (read, outcome) in zip(todo, parsed, strict=True):
+    for (index, job), (read, outcome) in zip(todo, parsed, strict=True):
         results[index] = outcome
-        stamps[index] = (read.source.rel_path, read.key, read.mtime) if read else None
-        if read is not None:
+        if read is None:
+            stamps[index] = (job.source.rel_path, "!" + "\n".join(p.message for p in
+                                                                   outcome[1]), 0.0)
+        else:
+            stamps[index] = (read.source.rel_path, read.key, read.mtime)
             cache.put(read.key, (outcome[0], outcome[1], read.mtime))
     articles: list[Article] = []
     problems: list[Problem] = list(loaded.problems)

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from ..build import BuildOptions, BuildReport, build
-from ..cache import WarmCache
+from ..build import BuildOptions, BuildReport
+from ..cache import load_record
+from ..commit import output_state
 from ..config import Config
 from ..errors import DigestError, Problem
-from ..search import index_site
+from .builder import BuildProcess
 from .http import BuildState, PortBusy, PreviewHTTPServer, free_port_after, is_loopback
 from .watch import Watcher
 
 __all__ = ["PortBusy", "PreviewServer", "is_loopback"]
+
+FOREIGN_BUILD_CHECK = 1.0
+"""Seconds between looks at whether another process (a `digest build`) wrote the output."""
 
 
 class PreviewServer:
@@ -30,13 +34,16 @@ class PreviewServer:
         self.state = BuildState()
         self.changed = threading.Condition()
         self.building = self.closing = False
-        self.indexing = self.index_again = False
-        self.warm = WarmCache()
+        self.index_pending = False
+        self.last_record: tuple[int, int] | None = None
+        # forked now, while this process has one thread: no build forks a threaded process
+        self.builds = BuildProcess(load, options)
         self.watcher = Watcher(config_file)
         self.builder = threading.Thread(target=self.rebuild_loop, name="digest-build", daemon=True)
         try:
             self.httpd = PreviewHTTPServer(self, host, port)
         except OSError as exc:
+            self.builds.close()
             if port and exc.errno in (48, 98, 10048):  # EADDRINUSE: macOS, Linux, Windows
                 raise PortBusy(port, free_port_after(host, port)) from None
             raise
@@ -51,81 +58,81 @@ class PreviewServer:
         host = "127.0.0.1" if host in ("0.0.0.0", "::") else str(host)
         return f"http://{f'[{host}]' if ':' in host else host}:{port}{self.config.base_path}"
 
-    def run_build(self, changes: set[str] | None = None) -> BuildReport | None:
+    def run_build(self, changes: set[str] | None = None, index: bool = False
+                  ) -> BuildReport | None:
         """Reload config.yaml and build; on errors keep serving the last good site.
 
-        `changes`: the paths the watcher saw change, which can make the rebuild quick.
+        `changes`: the paths the watcher saw change, which spare looking at other files.
+        `index`: make the search index (pages are built without it first, so a reload
+        never waits for it).
         """
-        with self.changed:
-            self.building = True
-        report, problems = None, ()
-        try:
+        with contextlib.suppress(DigestError):  # the build reports config errors itself
             self.config = self.load()
-            self.watcher.update(self.config)
-            self.warm.hint(changes)
-            report = build(self.config, self.options, self.warm)
-        except DigestError as exc:
-            problems = tuple(p for p in exc.problems if not p.warning) or tuple(exc.problems)
-            for item in exc.problems:
-                self.log(str(item), err=True)
-        except Exception as exc:  # a bug in digest must not end the preview
-            self.log(traceback.format_exc(), err=True)
-            problems = (Problem("digest", 0, 0, f"internal error: {exc!r}"),)
+        self.watcher.update(self.config)
+        with self.changed:
+            self.building = not index
+        report, problems, bug = self.builds.build(changes, index)
+        if bug is not None:  # a bug in digest must not end the preview
+            self.log(bug.rstrip() + "\nthis is a bug in digest, not in your site", err=True)
+            problems = (Problem("digest", 0, 0, "internal error: "
+                                + bug.strip().splitlines()[-1]),)
+        for item in problems:
+            self.log(str(item), err=True)
+        problems = tuple(p for p in problems if not p.warning) or problems
+        self.last_record = self.record_mark()
         with self.changed:
             self.building = False
             old = self.state
-            self.state = BuildState(old.serial + 1, old.version + (report is not None), problems)
-            self.changed.notify_all()
-        for item in report.warnings if report else ():
+            if not index or report is None:
+                self.state = BuildState(old.serial + 1, old.version + (report is not None),
+                                        problems)
+                self.changed.notify_all()
+            self.index_pending = bool(report and report.index_pending)
+        for item in report.warnings if report and not index else ():
             self.log(str(item), err=True)
         return report
 
-    def index_search(self) -> None:
-        """Index for search in the background after a good build: a reload never waits."""
-        with self.changed:
-            if self.indexing:
-                self.index_again = True
-                return
-            self.indexing = True
-        threading.Thread(target=self.index_until_current, daemon=True).start()
+    def record_mark(self) -> tuple[int, int] | None:
+        """Which process last wrote the output folder, and when."""
+        state = output_state(self.config.root, self.config.output_path, self.config.cache_path)
+        try:
+            mtime = state.record.stat().st_mtime_ns
+        except OSError:
+            return None
+        record = load_record(state.record)
+        return (record.builder if record else 0, mtime)
 
-    def index_until_current(self) -> None:
-        while True:
-            try:
-                index_site(self.config)
-            except DigestError as exc:
-                for item in exc.problems:
-                    self.log(str(item), err=True)
-            except Exception:  # a failed index must not end the preview
-                self.log(traceback.format_exc(), err=True)
-            with self.changed:
-                if not self.index_again or self.closing:
-                    self.indexing = False
-                    return
-                self.index_again = False
+    def foreign_build(self) -> bool:
+        """Whether another process built the output since our last build."""
+        mark = self.record_mark()
+        return mark is not None and mark != self.last_record and mark[0] != self.builds.pid
 
     def rebuild_loop(self) -> None:
         """Build once per settled burst of changes: never two at once, none lost."""
         while not self.closing:
-            # Writes put off by a quick rebuild wait until no edit has come for a moment.
-            first = self.watcher.wait(timeout=0.3 if self.warm.pending else None)
+            first = self.watcher.wait(timeout=0.3 if self.index_pending else
+                                      FOREIGN_BUILD_CHECK)
             if self.closing:
                 break
-            if first is None:  # quiet for a moment, or the watcher has stopped
-                if not self.warm.pending:
-                    break
-                self.warm.flush()
+            if first is None:  # quiet for a moment
+                if self.index_pending:
+                    self.run_build(set(), index=True)
+                elif self.foreign_build():
+                    self.log("the output folder was built by another process; building "
+                             "it again for this preview")
+                    self.report(time.perf_counter(), self.run_build(None))
                 continue
-            report = self.run_build(self.watcher.take_changes())
-            took = (time.perf_counter() - first) * 1000
-            if report is None:
-                count = len(self.state.problems)
-                self.log(f"build failed in {took:.0f} ms: {count} error{'s' * (count != 1)}; "
-                         "still serving the last good site", err=True)
-            else:
-                self.log(f"rebuilt in {took:.0f} ms: {report.written} written, "
-                         f"{report.unchanged} unchanged, {report.removed} removed")
-                self.index_search()
+            self.report(first, self.run_build(self.watcher.take_changes()))
+
+    def report(self, first: float, report: BuildReport | None) -> None:
+        took = (time.perf_counter() - first) * 1000
+        if report is None:
+            count = len(self.state.problems)
+            self.log(f"build failed in {took:.0f} ms: {count} error{'s' * (count != 1)}; "
+                     "still serving the last good site", err=True)
+        else:
+            self.log(f"rebuilt in {took:.0f} ms: {report.written} written, "
+                     f"{report.unchanged} unchanged, {report.removed} removed")
 
     def wait_until_built(self, timeout: float = 60.0) -> None:
         """Hold a page request while a build swaps files in, so no half-built site is seen."""
@@ -142,8 +149,6 @@ class PreviewServer:
         """Watch first (so no edit is missed), build once, then rebuild in the background."""
         self.watcher.start(self.config)
         report = self.run_build()
-        if report is not None:
-            self.index_search()
         self.builder.start()
         return report
 
@@ -158,5 +163,5 @@ class PreviewServer:
         self.watcher.stop()
         if self.builder.is_alive():
             self.builder.join(timeout=30)
-        self.warm.save()
+        self.builds.close()
         self.httpd.server_close()

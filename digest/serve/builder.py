@@ -1,0 +1,99 @@
+"""digest serve builds in a process of its own, started before the server starts any thread.
+
+The build forks its worker processes, and forking a process that runs threads (the HTTP
+server's, the watcher's) can copy a lock some thread held, which then never opens. So serve
+forks this one process first, while it has a single thread, and asks it for each build over
+a pipe. It keeps the build memo between builds, and it dies with the server, however the
+server dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ..build import BuildOptions, BuildReport, Memo, build
+from ..config import Config
+from ..errors import DigestError, Problem
+from ..workers import die_with_parent
+
+Outcome = tuple[BuildReport | None, tuple[Problem, ...], str | None]
+"""A build's report; or its user errors; or, for a bug in digest, the traceback."""
+
+
+def serve_builds(connection: Connection, load: Callable[[], Config],
+                 options: BuildOptions) -> None:
+    """The build process: one build per request, until the pipe closes."""
+    die_with_parent()
+    memo = Memo()
+    changed: set[str] | None = None  # since the last good build; None: not known
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        paths, index = request
+        if paths is None:
+            changed = None
+        elif changed is not None:
+            changed |= paths
+        outcome = run_one(load, options, memo, changed, index)
+        connection.send(outcome)
+        if outcome[0] is not None:
+            changed = set()
+
+
+def run_one(load: Callable[[], Config], options: BuildOptions, memo: Memo,
+            changed: set[str] | None, index: bool) -> Outcome:
+    """One build; its outcome in a form that crosses the pipe."""
+    try:
+        report = build(load(), dataclasses.replace(options, index_later=not index), memo,
+                       changed)
+    except DigestError as exc:
+        return None, tuple(exc.problems), None
+    except Exception:  # a bug in digest: its traceback goes to the terminal
+        return None, (), traceback.format_exc()
+    return report, (), None
+
+
+class BuildProcess:
+    """The server's handle on its build process."""
+
+    def __init__(self, load: Callable[[], Config], options: BuildOptions) -> None:
+        context = multiprocessing.get_context("fork")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=serve_builds, args=(child, load, options),
+                                       name="digest-build", daemon=True)
+        self.process.start()
+        child.close()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid or 0
+
+    def build(self, changed: set[str] | None, index: bool = False) -> Outcome:
+        """Build and wait for the outcome; `index`: make the search index as well."""
+        try:
+            self.connection.send((changed, index))
+            outcome: Any = self.connection.recv()
+        except (EOFError, OSError):
+            code = self.process.exitcode
+            return None, (), f"the build process ended (exit status {code})\n"
+        return outcome
+
+    def close(self) -> None:
+        """End the build process; a build under way finishes first (its commit stays whole)."""
+        with contextlib.suppress(OSError):
+            self.connection.send(None)
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self.connection.close()
