@@ -41,9 +41,10 @@ from .content import (
     load_articles,
     parse_articles,
 )
+from .content.reader import ArticleReader
 from .errors import DigestError, Problem, problem
-from .model import Article, Site, build_site
-from .pages import Page, Plan, plan_pages
+from .model import Article, Site, SiteMemo, build_site, next_due
+from .pages import Page, Plan, PlanMemo
 from .pages.views import Views
 from .render import Renderer, Theme, load_theme
 from .search import SearchIndex
@@ -101,6 +102,21 @@ class Memo:
         self.files = KnownFiles()
         self.inventory: Inventory | None = None
         self.inventory_of: tuple[Any, ...] | None = None
+        self.known_paths: set[str] = set()
+        self.readers: tuple[str, ArticleReader] | None = None
+        self.sites = SiteMemo()
+        self.plans = PlanMemo()
+        self.fingerprints: dict[str, tuple[Page, bytes, str]] = {}
+        """Each page's fingerprint by path, with the page and the salt it was made for."""
+        self.manifest: tuple[tuple[int, int], dict[str, list]] | None = None
+        """The manifest file as this process last wrote it: its (time, size), its files."""
+
+    def reader(self, config: Config) -> ArticleReader:
+        """One article reader (and its Markdown converter) while the settings stay."""
+        key = config.fingerprint()
+        if self.readers is None or self.readers[0] != key:
+            self.readers = (key, ArticleReader(config))
+        return self.readers[1]
 
     def articles(self, config: Config) -> ArticleCache:
         fresh = ArticleCache(config.cache_path, config)
@@ -114,18 +130,18 @@ class Memo:
         where = (str(config.content_path.absolute()), config.max_file_size)
         last = self.inventory
         if last is None or changed is None or where != self.inventory_of or \
-                not edits_only(config, last, changed):
+                not edits_only(config, self.known_paths, changed):
             last = self.inventory = find_content(config)
             self.inventory_of = where
+            self.known_paths = {str(s.path.absolute()) for s in last.sources} | \
+                {str(a.path.absolute()) for a in last.assets}
         return last
 
 
-def edits_only(config: Config, inventory: Inventory, changed: set[str]) -> bool:
+def edits_only(config: Config, known: set[str], changed: set[str]) -> bool:
     """Whether every changed path is a file content/ already had, still there, or lies
     outside content/."""
     content = str(config.content_path.absolute()) + os.sep
-    known = {str(s.path.absolute()) for s in inventory.sources}
-    known |= {str(a.path.absolute()) for a in inventory.assets}
     for path in changed:
         inside = path.startswith(content) or path == content[:-1]
         if inside and (path not in known or not os.path.isfile(path) or os.path.islink(path)):
@@ -155,24 +171,18 @@ def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
 
 
 def model_site(config: Config, articles: list[Article], options: BuildOptions,
-               now: dt.datetime) -> tuple[Site, list[Problem]]:
-    """Build the model; with --skip-invalid, articles whose URL is taken are left out."""
-    site, problems = build_site(config, articles, drafts=options.drafts, future=options.future,
-                                now=now)
+               now: dt.datetime, memo: Memo) -> tuple[Site, object, list[Problem]]:
+    """Build the model, and the shape it has; with --skip-invalid, articles whose URL is
+    taken are left out."""
+    site, problems = memo.sites.build(config, articles, drafts=options.drafts,
+                                      future=options.future, now=now)
+    shape = memo.sites.shape
     if problems and options.skip_invalid:
         losers = {p.path for p in problems}
         site, _ = build_site(config, [a for a in articles if a.source not in losers],
                              drafts=options.drafts, future=options.future, now=now)
-    return site, problems
-
-
-def next_due(articles: list[Article], options: BuildOptions, now: dt.datetime
-             ) -> dt.datetime | None:
-    """When the next article dated in the future goes live (a scheduled build publishes it)."""
-    if options.future:
-        return None
-    due = [a.date for a in articles if a.date > now and (options.drafts or not a.draft)]
-    return min(due, default=None)
+        shape = object()  # a shape of its own: nothing planned for another is used
+    return site, shape, problems
 
 
 def render_job(state: tuple[Renderer, OutputWriter, Views], page: Page) -> Staged:
@@ -182,17 +192,32 @@ def render_job(state: tuple[Renderer, OutputWriter, Views], page: Page) -> Stage
 
 
 def render_pages(config: Config, plan: Plan, theme: Theme, writer: OutputWriter,
-                 options: BuildOptions) -> None:
+                 options: BuildOptions, memo: Memo) -> None:
     """Render what changed into the staging area.
 
     A page whose inputs hash to the fingerprint it was last written with is not rendered.
+    A long-running process keeps each page's fingerprint: a page the plan did not make
+    again has the one it had, and while the output is as this process left it, the file
+    of such a page is not even looked at.
     """
     salt = site_salt(config, theme.fingerprint(), plan.site)
+    trusted = writer.trusted
+    known = memo.fingerprints
+    fingerprints: dict[str, tuple[Page, bytes, str]] = {}
     todo: list[tuple[Page, str]] = []
     for page in plan.pages:
-        fingerprint = page_fingerprint(salt, page.path, page.template, page.inputs())
+        last = known.get(page.path)
+        if last is not None and last[0] is page and last[1] == salt:
+            fingerprint = last[2]
+            if trusted and writer.kept(page.path, fingerprint):
+                fingerprints[page.path] = last
+                continue
+        else:
+            fingerprint = page_fingerprint(salt, page.path, page.template, page.inputs())
+        fingerprints[page.path] = (page, salt, fingerprint)
         if not writer.unchanged_since(page.path, fingerprint):
             todo.append((page, fingerprint))
+    memo.fingerprints = fingerprints
     rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,
                             setup=lambda: (Renderer(config, theme, plan.site), writer,
                                            plan.views),
@@ -207,10 +232,11 @@ def render_pages(config: Config, plan: Plan, theme: Theme, writer: OutputWriter,
 
 
 @contextlib.contextmanager
-def writing(config: Config, state: OutputState, options: BuildOptions
+def writing(config: Config, state: OutputState, options: BuildOptions, memo: Memo
             ) -> Iterator[OutputWriter]:
     """An output writer; a write error becomes a user error once the output is as it was."""
-    writer = OutputWriter(state, clean=options.clean)
+    writer = OutputWriter(state, clean=options.clean, known=memo.manifest)
+    memo.manifest = None  # until this build's manifest is saved
     try:
         yield writer
     except OSError as exc:  # a full disk, a file too large, a folder without permission
@@ -298,52 +324,64 @@ def build(config: Config, options: BuildOptions | None = None, memo: Memo | None
         return run_stages(config, options, state, memo or Memo(), changed)
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What the first stage read: the theme, what content/ holds, the article files keyed."""
+
+    theme: Theme
+    inventory: Inventory
+    loaded: Loaded
+    cache: ArticleCache
+
+
 def run_stages(config: Config, options: BuildOptions, state: OutputState, memo: Memo,
                changed: set[str] | None) -> BuildReport:
     """The stages in order; see build()."""
-    started = time.perf_counter()
-    laps = Laps(started)
+    laps = Laps(time.perf_counter())
     now = options.now or dt.datetime.now(dt.UTC)
-    theme = load_theme(config)
-    inventory = memo.content(config, changed)
     cache = memo.articles(config)
     keyed = cache.has_entries()  # else nothing is cached: the workers read the files
-    loaded = load_articles(config, inventory, cache, keyed, memo.files, changed)
+    inventory = memo.content(config, changed)
+    inputs = Inputs(load_theme(config), inventory, load_articles(
+        config, inventory, cache, keyed, memo.files, changed), cache)
     laps.lap("inputs")
     report = None
     if keyed and not options.clean:
-        stamp = input_stamp(*build_inputs(config, options, theme, inventory, loaded.stamp()))
-        report = unchanged_report(state, stamp, now, started)
+        stamp = input_stamp(*build_inputs(config, options, inputs.theme, inventory,
+                                          inputs.loaded.stamp()))
+        report = unchanged_report(state, stamp, now, laps.started)
     if report is None:
-        report = make_site(config, options, state, theme, inventory, loaded, cache, now, laps)
+        report = make_site(config, options, state, memo, inputs, now, laps)
     return report
 
 
-def make_site(config: Config, options: BuildOptions, state: OutputState, theme: Theme,
-              inventory: Inventory, loaded: Loaded, cache: ArticleCache, now: dt.datetime,
-              laps: Laps) -> BuildReport:
+def make_site(config: Config, options: BuildOptions, state: OutputState, memo: Memo,
+              inputs: Inputs, now: dt.datetime, laps: Laps) -> BuildReport:
     """Parse, model, plan, render, index and commit; then note what the build saw."""
+    theme, cache = inputs.theme, inputs.cache
     forget_record(state.record)
-    articles, problems, stamps = parse_articles(config, loaded, cache, options.jobs,
-                                                options.progress)
-    stamp = input_stamp(*build_inputs(config, options, theme, inventory, stamps))
+    articles, problems, stamps = parse_articles(config, inputs.loaded, cache, options.jobs,
+                                                options.progress, memo.files,
+                                                memo.reader(config))
+    stamp = input_stamp(*build_inputs(config, options, theme, inputs.inventory, stamps))
     laps.lap("parse")
-    site, model_problems = model_site(config, articles, options, now)
+    site, shape, model_problems = model_site(config, articles, options, now, memo)
     warnings = settle(problems + model_problems, options.skip_invalid)
     laps.lap("model")
-    plan = plan_pages(config, site, inventory.assets, theme.static)
+    plan = memo.plans.plan_pages(config, site, shape, inputs.inventory.assets, theme.static)
     laps.lap("plan")
-    with writing(config, state, options) as writer:
-        render_pages(config, plan, theme, writer, options)
+    with writing(config, state, options, memo) as writer:
+        render_pages(config, plan, theme, writer, options, memo)
         laps.lap("render")
         index = SearchIndex(config, writer, later=options.index_later)
         indexed = index.update(plan, options.jobs)
         laps.lap("search")
         written: WriteReport = writer.commit()
+        memo.manifest = (writer.manifest_mark(), writer.new)
         laps.lap("commit")
     cache.save()
     cache.advance()
-    due = next_due(articles, options, now)
+    due = next_due(memo.sites.last_places, options.drafts, options.future, now)
     pages = sum(1 for p in plan.pages if p.html)
     files = written.written + written.unchanged
     save_record(state.record, BuildRecord(

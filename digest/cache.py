@@ -100,6 +100,10 @@ class ArticleCache:
     def put(self, key: str, value: Any) -> None:
         self.new[key] = value
 
+    def keep(self, entries: dict[str, Any]) -> None:
+        """Mark entries as used by this build, as get() does, all at once."""
+        self.new.update(entries)
+
     def advance(self) -> None:
         """Start the next build of the same process from this build's entries."""
         self.loaded, self.new = self.new, {}

@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import stat
 import uuid
@@ -52,7 +53,7 @@ class OutputState:
 
     @property
     def manifest(self) -> Path:
-        return self.cache / f"manifest-{self.key}.json"
+        return self.cache / f"manifest-{self.key}.pickle"
 
     @property
     def record(self) -> Path:
@@ -167,8 +168,8 @@ def recover_locked(state: OutputState) -> bool:
 def manifest_commit(path: Path) -> str | None:
     """The commit id a manifest was saved by."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("commit")
-    except (OSError, ValueError, AttributeError):
+        return pickle.loads(path.read_bytes()).get("commit")
+    except (OSError, ValueError, AttributeError, EOFError, pickle.UnpicklingError):
         return None
 
 

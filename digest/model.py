@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -83,8 +83,10 @@ class Entry:
     key: str = ""
     """A hash of the article and of how the site places it: pages that show the entry
     depend on nothing else of it."""
+    teaser: dict[str, Any] = field(default_factory=dict)
+    """What lists show of the entry: the one source of views.Views.teaser and teaser_key."""
     teaser_key: str = ""
-    """A hash of what lists show of the entry (see views.Views.teaser)."""
+    """A hash of `teaser`: pages that list the entry depend on nothing else of it."""
 
     @property
     def day(self) -> dt.date:
@@ -118,7 +120,7 @@ def fill(pattern: str, **values: str) -> str:
     return pattern.format(**values)
 
 
-def article_url(config: Config, article: Article, local: dt.datetime, topic: str) -> str:
+def article_url(config: Config, article: Place, local: dt.datetime, topic: str) -> str:
     return fill(config.permalinks.article, year=f"{local.year:04d}", month=f"{local.month:02d}",
                 day=f"{local.day:02d}", slug=article.slug, topic=topic)
 
@@ -144,7 +146,7 @@ def tag_url(config: Config, slug: str) -> str:
     return fill(config.permalinks.tag, tag=slug)
 
 
-def display_names(config: Config, articles: list[Article]) -> dict[str, str]:
+def display_names(config: Config, articles: list[Place]) -> dict[str, str]:
     """One display name per topic slug: config first, else the most common spelling."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for article in articles:
@@ -161,88 +163,224 @@ def display_names(config: Config, articles: list[Article]) -> dict[str, str]:
     return names
 
 
+def teaser_of(article: Article, url: str, local: dt.datetime, topics: tuple[Ref, ...]
+              ) -> dict[str, Any]:
+    """What a list shows of an article. Its hash is the key of every page that lists the
+    article, so a field added here is covered without being named anywhere else."""
+    return {"title": article.title, "url": url, "date": local,
+            "time_known": article.time_known, "summary": article.summary, "topics": topics,
+            "source": article.source_name, "authors": article.authors}
+
+
 def place(article: Article, url: str, local: dt.datetime, topics: tuple[Ref, ...],
           tags: tuple[Ref, ...]) -> Entry:
     """An entry with its two keys: one for everything about it, one for its teaser."""
     placed = "\0".join((url, local.isoformat(), *(f"{r.slug}|{r.name}|{r.url}" for r in topics),
                         "#", *(f"{r.slug}|{r.name}|{r.url}" for r in tags)))
-    shown = (article.title, article.time_known, article.summary, article.source_name,
-             article.authors)
+    teaser = teaser_of(article, url, local, topics)
     return Entry(article, url, local, topics, tags,
                  hashlib.sha1(f"{article.fingerprint}\0{placed}".encode()).hexdigest(),
-                 hashlib.sha1(f"{shown!r}\0{placed}".encode()).hexdigest())
+                 teaser, hashlib.sha1(repr(teaser).encode()).hexdigest())
 
 
-def replace_entries(site: Site, swaps: dict[int, Entry]) -> Site:
-    """The same site with some entries (by id) replaced by others in the same places."""
-    def swap(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
-        return tuple(swaps.get(id(e), e) for e in entries)
+class Place(NamedTuple):
+    """What decides where an article appears and in which order: all that build_site and
+    the planner read of an article. Two article lists with equal places have one shape."""
 
-    def touched(entries: tuple[Entry, ...]) -> bool:
-        return any(id(e) in swaps for e in entries)
+    source: str
+    date: dt.datetime
+    offset: dt.timedelta | None
+    slug: str
+    topics: tuple[str, ...]
+    topics_from_folder: bool
+    tags: tuple[str, ...]
+    draft: bool
+    updated: dt.datetime | None
+    at: float
+    """The date as a timestamp: tens of thousands of comparisons with aware datetimes
+    are slow."""
 
-    return Site(swap(site.entries),
-                tuple(dataclasses.replace(g, entries=swap(g.entries)) if touched(g.entries)
-                      else g for g in site.topics),
-                tuple(dataclasses.replace(g, entries=swap(g.entries)) if touched(g.entries)
-                      else g for g in site.tags),
-                tuple((day, swap(entries)) if touched(entries) else (day, entries)
-                      for day, entries in site.days))
+
+def place_of(article: Article) -> Place:
+    return Place(article.source, article.date, article.date.utcoffset(), article.slug,
+                 article.topics, article.topics_from_folder, article.tags, article.draft,
+                 article.updated, article.date.timestamp())
 
 
-def newest_first(entry: Entry) -> tuple[float, str, str]:
-    return (-entry.article.date.timestamp(), entry.article.slug, entry.article.source)
+@dataclass(frozen=True)
+class Shape:
+    """Where each published article goes, decided from places alone (see Place): articles
+    by position in the published list, newest first, and the groups as lists of positions."""
+
+    order: tuple[int, ...]
+    urls: tuple[str, ...]
+    local_dates: tuple[dt.datetime, ...]
+    topics: tuple[tuple[Ref, ...], ...]
+    tags: tuple[tuple[Ref, ...], ...]
+    topic_groups: tuple[tuple[Ref, str, tuple[int, ...]], ...]
+    tag_groups: tuple[tuple[Ref, tuple[int, ...]], ...]
+    days: tuple[tuple[dt.date, tuple[int, ...]], ...]
+    problems: tuple[Problem, ...]
+
+
+def published(places: list[Place], drafts: bool, future: bool, now: dt.datetime) -> list[int]:
+    """The positions of the articles a build shows."""
+    moment = now.timestamp()
+    return [i for i, p in enumerate(places) if (drafts or not p.draft)
+            and (future or p.at <= moment)]
+
+
+def next_due(places: list[Place], drafts: bool, future: bool, now: dt.datetime
+             ) -> dt.datetime | None:
+    """When the next article dated in the future goes live (a scheduled build publishes it)."""
+    if future:
+        return None
+    moment = now.timestamp()
+    due = [p for p in places if p.at > moment and (drafts or not p.draft)]
+    return min(due, key=lambda p: p.at).date if due else None
+
+
+def arrange(config: Config, places: list[Place]) -> Shape:
+    """Place published articles and group them; duplicate URLs are problems."""
+    tz = config.tz
+    topic_names = display_names(config, places)
+    tag_names = display_names_for_tags(places)
+    topic_refs = {s: Ref(s, name, topic_url(config, s)) for s, name in topic_names.items()}
+    tag_refs = {s: Ref(s, name, tag_url(config, s)) for s, name in tag_names.items()}
+    urls, local_dates, topics, tags = [], [], [], []
+    for where in places:
+        local = where.date.astimezone(tz)
+        slugs = tuple(dict.fromkeys(slugify(t) for t in where.topics))
+        local_dates.append(local)
+        urls.append(article_url(config, where, local, slugs[0]))
+        topics.append(tuple(topic_refs[s] for s in slugs))
+        tags.append(tuple(tag_refs[s] for s in dict.fromkeys(slugify(t) for t in where.tags)))
+    order = sorted(range(len(places)), key=lambda i: (-places[i].at, places[i].slug,
+                                                      places[i].source))
+    problems = []
+    owner: dict[str, int] = {}
+    for i in order:
+        first = owner.setdefault(urls[i], i)
+        if first != i:
+            problems.append(problem(places[i].source, f"this article has the URL {urls[i]} of "
+                                    f"{places[first].source}; give one of them another 'slug' "
+                                    "or title"))
+    by_topic: dict[str, list[int]] = defaultdict(list)
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    by_day: dict[dt.date, list[int]] = defaultdict(list)
+    for i in order:
+        for ref in topics[i]:
+            by_topic[ref.slug].append(i)
+        for ref in tags[i]:
+            by_tag[ref.slug].append(i)
+        by_day[local_dates[i].date()].append(i)
+    configured = {slug: i for i, slug in enumerate(config.topics)}
+    topic_slugs = sorted(by_topic, key=lambda s: (configured.get(s, len(configured)),
+                                                  topic_names[s].casefold(), s))
+    return Shape(
+        tuple(order), tuple(urls), tuple(local_dates), tuple(topics), tuple(tags),
+        tuple((topic_refs[s], config.topics[s].description if s in config.topics else "",
+               tuple(by_topic[s])) for s in topic_slugs),
+        tuple((tag_refs[s], tuple(by_tag[s]))
+              for s in sorted(by_tag, key=lambda s: (tag_names[s].casefold(), s))),
+        tuple((day, tuple(by_day[day])) for day in sorted(by_day, reverse=True)),
+        tuple(problems))
+
+
+def furnish(shape: Shape, articles: list[Article], known: dict[int, Entry] | None = None
+            ) -> Site:
+    """The site of a shape with these articles in it; `known` entries (by the id of their
+    article) are used again where the same article stands in the same place."""
+    known = known or {}
+    entries: list[Entry] = []
+    for i, article in enumerate(articles):
+        entry = known.get(id(article))
+        if entry is None or entry.article is not article or entry.url != shape.urls[i] or \
+                entry.local_date != shape.local_dates[i] or entry.topics != shape.topics[i] \
+                or entry.tags != shape.tags[i]:
+            entry = place(article, shape.urls[i], shape.local_dates[i], shape.topics[i],
+                          shape.tags[i])
+        entries.append(entry)
+
+    def pick(positions: tuple[int, ...]) -> tuple[Entry, ...]:
+        return tuple(entries[i] for i in positions)
+
+    return Site(pick(shape.order),
+                tuple(Group(ref.slug, ref.name, ref.url, pick(positions), description)
+                      for ref, description, positions in shape.topic_groups),
+                tuple(Group(ref.slug, ref.name, ref.url, pick(positions))
+                      for ref, positions in shape.tag_groups),
+                tuple((day, pick(positions)) for day, positions in shape.days))
 
 
 def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
                future: bool = False, now: dt.datetime) -> tuple[Site, list[Problem]]:
     """Place the published articles and group them; duplicate URLs are problems."""
-    tz = config.tz
-    shown = [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
-    topic_names = display_names(config, shown)
-    tag_names = display_names_for_tags(shown)
-    topic_refs = {s: Ref(s, name, topic_url(config, s)) for s, name in topic_names.items()}
-    tag_refs = {s: Ref(s, name, tag_url(config, s)) for s, name in tag_names.items()}
-    entries = []
-    for article in shown:
-        local = article.date.astimezone(tz)
-        topics = tuple(dict.fromkeys(slugify(t) for t in article.topics))
-        refs = tuple(topic_refs[s] for s in topics)
-        tags = tuple(tag_refs[s] for s in dict.fromkeys(slugify(t) for t in article.tags))
-        entries.append(place(article, article_url(config, article, local, topics[0]), local,
-                             refs, tags))
-    entries.sort(key=newest_first)
+    places = [place_of(a) for a in articles]
+    shown = published(places, drafts, future, now)
+    shape = arrange(config, [places[i] for i in shown])
+    return furnish(shape, [articles[i] for i in shown]), list(shape.problems)
 
-    problems = []
-    owner: dict[str, Entry] = {}
-    for entry in entries:
-        first = owner.setdefault(entry.url, entry)
-        if first is not entry:
-            problems.append(problem(entry.article.source, f"this article has the URL {entry.url} "
-                                    f"of {first.article.source}; give one of them another "
-                                    "'slug' or title"))
 
-    by_topic: dict[str, list[Entry]] = defaultdict(list)
-    by_tag: dict[str, list[Entry]] = defaultdict(list)
-    by_day: dict[dt.date, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        for ref in entry.topics:
-            by_topic[ref.slug].append(entry)
-        for ref in entry.tags:
-            by_tag[ref.slug].append(entry)
-        by_day[entry.day].append(entry)
+class SiteMemo:
+    """The last shape of a long-running process: while no article's place changes, a build
+    only puts the edited articles into it, and remakes only the groups they stand in."""
 
-    order = {slug: i for i, slug in enumerate(config.topics)}
-    topic_slugs = sorted(by_topic, key=lambda s: (order.get(s, len(order)),
-                                                  topic_names[s].casefold(), s))
-    topics = tuple(
-        Group(s, topic_names[s], topic_url(config, s), tuple(by_topic[s]),
-              config.topics[s].description if s in config.topics else "")
-        for s in topic_slugs)
-    tags = tuple(Group(s, tag_names[s], tag_url(config, s), tuple(by_tag[s]))
-                 for s in sorted(by_tag, key=lambda s: (tag_names[s].casefold(), s)))
-    days = tuple((day, tuple(by_day[day])) for day in sorted(by_day, reverse=True))
-    return Site(tuple(entries), topics, tags, days), problems
+    def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
+        self.shape: Shape | None = None
+        self.places: dict[int, tuple[Article, Place]] = {}
+        self.articles: list[Article] = []
+        self.site: Site | None = None
+        self.last_places: list[Place] = []
+        """The places of every article of the last build, published or not."""
+
+    def place_of(self, article: Article) -> Place:
+        known = self.places.get(id(article))
+        return known[1] if known is not None and known[0] is article else place_of(article)
+
+    def build(self, config: Config, articles: list[Article], *, drafts: bool = False,
+              future: bool = False, now: dt.datetime) -> tuple[Site, list[Problem]]:
+        places = self.last_places = [self.place_of(a) for a in articles]
+        self.places = {id(a): (a, p) for a, p in zip(articles, places, strict=True)}
+        shown = published(places, drafts, future, now)
+        key = (config.fingerprint(), tuple(places[i] for i in shown))
+        chosen = [articles[i] for i in shown]
+        if key == self.key and self.shape is not None and self.site is not None:
+            site = self.refurnish(self.shape, self.site, chosen)
+        else:
+            self.shape, self.key = arrange(config, [places[i] for i in shown]), key
+            site = furnish(self.shape, chosen)
+        self.articles, self.site = chosen, site
+        return site, list(self.shape.problems)
+
+    def refurnish(self, shape: Shape, site: Site, articles: list[Article]) -> Site:
+        """The last site with the articles that changed put in their places."""
+        changed = [i for i, (new, old) in enumerate(zip(articles, self.articles, strict=True))
+                   if new is not old]
+        if not changed:
+            return site
+        rank = {i: n for n, i in enumerate(shape.order)}
+        entries = list(site.entries)
+        swaps: dict[int, Entry] = {}
+        for i in changed:
+            old = entries[rank[i]]
+            entries[rank[i]] = swaps[id(old)] = place(
+                articles[i], shape.urls[i], shape.local_dates[i], shape.topics[i], shape.tags[i])
+        topics = {ref.slug for i in changed for ref in shape.topics[i]}
+        tags = {ref.slug for i in changed for ref in shape.tags[i]}
+        days = {shape.local_dates[i].date() for i in changed}
+
+        def swap(group: tuple[Entry, ...]) -> tuple[Entry, ...]:
+            return tuple(swaps.get(id(e), e) for e in group)
+
+        return Site(tuple(entries),
+                    tuple(dataclasses.replace(g, entries=swap(g.entries)) if g.slug in topics
+                          else g for g in site.topics),
+                    tuple(dataclasses.replace(g, entries=swap(g.entries)) if g.slug in tags
+                          else g for g in site.tags),
+                    tuple((day, swap(group)) if day in days else (day, group)
+                          for day, group in site.days))
 
 
 def display_names_for_tags(articles: list[Article]) -> dict[str, str]:

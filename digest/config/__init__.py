@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 import zoneinfo
@@ -218,6 +219,27 @@ def check_output_folder(config: Config) -> list[SchemaProblem]:
 
 def check_markdown(settings: MarkdownSettings) -> SchemaProblem | None:
     """Load the Markdown extensions once, so a typo is a message, not a crash mid-build."""
+    return markdown_problem(Settings(settings))
+
+
+class Settings:
+    """Markdown settings compared by their text, so that checking them can be memoized."""
+
+    def __init__(self, settings: MarkdownSettings) -> None:
+        self.settings, self.key = settings, repr(settings)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and other.key == self.key
+
+
+@functools.lru_cache(maxsize=8)
+def markdown_problem(held: Settings) -> SchemaProblem | None:
+    """check_markdown, once per process for the same settings: digest serve loads
+    config.yaml before every build."""
+    settings = held.settings
     try:
         markdown.Markdown(extensions=list(settings.extensions),
                           extension_configs={k: dict(v) for k, v in

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..cache import ArticleCache
 from ..config import Config
@@ -182,8 +184,9 @@ def load_articles(config: Config, inventory: Inventory, cache: ArticleCache,
                             for source in inventory.sources), inventory.problems, keys)
     jobs: list[ReadJob] = []
     problems: list[Problem] = list(inventory.problems)
+    usable = known is not None and known.usable(keys, changed)
     for source in inventory.sources:
-        job = known.get(source, keys, changed) if known is not None else None
+        job = known.get(source, changed) if usable else None  # type: ignore[union-attr,arg-type]
         if job is None:
             data, mtime, found = read_source(source, config.max_file_size)
             problems += found
@@ -211,14 +214,17 @@ class KnownFiles:
 
     def __init__(self) -> None:
         self.jobs: dict[str, ReadJob] = {}
-        self.problems: dict[str, list[Problem]] = {}
         self.siblings: frozenset[str] | None = None
+        self.parsed: Parsed | None = None
+        """What parsing the last build's jobs gave."""
 
-    def get(self, source: SourceFile, keys: Keys, changed: set[str] | None) -> ReadJob | None:
-        if changed is None or keys.siblings != self.siblings:
-            return None
+    def usable(self, keys: Keys, changed: set[str] | None) -> bool:
+        return changed is not None and keys.siblings == self.siblings
+
+    def get(self, source: SourceFile, changed: set[str]) -> ReadJob | None:
         job = self.jobs.get(source.rel_path)
-        if job is None or job.source != source or str(source.path) in changed:
+        if job is None or (job.source is not source and job.source != source) or \
+                str(source.path) in changed:
             return None
         return job
 
@@ -259,29 +265,56 @@ Stamp = tuple[str, str, float]
 """What an article file was when it was parsed: its path, content key and modification time."""
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """What parsing a build's jobs gave, kept by a long-running process (KnownFiles)."""
+
+    jobs: tuple[ReadJob, ...]
+    results: list[Outcome | None]
+    stamps: list[Stamp]
+    used: dict[str, tuple[Any, ...]]
+    """The cache entries the build used, by key."""
+
+
 def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: int = 0,
-                   progress: Progress | None = None
+                   progress: Progress | None = None, known: KnownFiles | None = None,
+                   reader: ArticleReader | None = None
                    ) -> tuple[list[Article], list[Problem], list[Stamp]]:
     """Parse what the cache has not seen, in parallel when there is much; collect problems.
 
-    Also returns the stamps of the files read, as parsed (see Loaded.stamp).
+    Also returns the stamps of the files read, as parsed (see Loaded.stamp). With `known`
+    (a long-running process), only the jobs that are not the last build's are looked at.
     """
-    results: list[Outcome | None] = []
-    stamps: list[Stamp | None] = []
+    every = loaded.jobs
+    last = known.parsed if known is not None else None
+    fresh: list[int] | None = None
+    if last is not None and len(last.jobs) == len(every):
+        fresh = [i for i, (job, old) in enumerate(zip(every, last.jobs, strict=True))
+                 if job is not old]
+    if last is not None and fresh is not None and len(fresh) <= len(every) // 4:
+        results, stamps, used = list(last.results), list(last.stamps), dict(last.used)
+        for i in fresh:
+            used.pop(last.jobs[i].key, None)
+        cache.keep(used)
+        looked_at: Sequence[int] = fresh
+    else:
+        results, stamps, used = [None] * len(every), [("", "", 0.0)] * len(every), {}
+        looked_at = range(len(every))
     todo: list[tuple[int, ReadJob]] = []
-    for job in loaded.jobs:
-        stamps.append((job.source.rel_path, job.key, job.mtime))
+    for index in looked_at:
+        job = every[index]
+        stamps[index] = (job.source.rel_path, job.key, job.mtime)
+        results[index] = None
         if job.key.startswith("!"):
-            results.append(None)  # skipped, and warned about in loaded.problems
-            continue
+            continue  # skipped, and warned about in loaded.problems
         hit = cached(cache, job) if job.key else None
         if hit is not None:
-            results.append(hit)
-            continue
-        todo.append((len(results), job))
-        results.append(None)
+            results[index] = hit
+            used[job.key] = (hit[0], hit[1], job.mtime)
+        else:
+            todo.append((index, job))
     parsed = run_parallel(read_job, [job for _, job in todo], jobs,
-                          setup=lambda: (ArticleReader(config), loaded.keys),
+                          setup=lambda: (reader or ArticleReader(config), loaded.keys),
                           progress=stage_counter(progress, "reading articles", len(todo)))
     for (index, job), (read, outcome) in zip(todo, parsed, strict=True):
         results[index] = outcome
@@ -291,11 +324,12 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
         else:
             stamps[index] = (read.source.rel_path, read.key, read.mtime)
             cache.put(read.key, (outcome[0], outcome[1], read.mtime))
-    articles: list[Article] = []
-    problems: list[Problem] = list(loaded.problems)
+            used[read.key] = (outcome[0], outcome[1], read.mtime)
+    if known is not None:
+        known.parsed = Parsed(every, results, stamps, used)
+    articles = [outcome[0] for outcome in results if outcome is not None and outcome[0]]
+    problems = list(loaded.problems)
     for outcome in results:
-        if outcome is not None:
-            if outcome[0] is not None:
-                articles.append(outcome[0])
+        if outcome is not None and outcome[1]:
             problems += outcome[1]
-    return articles, problems, [stamp for stamp in stamps if stamp is not None]
+    return articles, problems, stamps

@@ -3,6 +3,7 @@ view maker (views.py) with the arguments it makes the page's view from."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import pickle
@@ -285,3 +286,41 @@ def swap_entries(value: Any, swaps: dict[int, Entry]) -> Any:
     if isinstance(value, tuple):
         return tuple(swap_entries(item, swaps) for item in value)
     return value
+
+
+class PlanMemo:
+    """The last plan of a long-running process: while the site keeps its shape, a build
+    names the edited articles' new entries in the pages that named the old ones, and plans
+    nothing else again. A new shape, settings or theme plans the whole site."""
+
+    def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
+        self.shape: object = None
+        self.site: Site | None = None
+        self.plan: Plan | None = None
+        self.by_entry: dict[int, list[int]] | None = None
+
+    def plan_pages(self, config: Config, site: Site, shape: object,
+                   assets: tuple[Asset, ...], theme_static: dict[str, Path]) -> Plan:
+        key = (config.fingerprint(), tuple(theme_static.items()))
+        last, before = self.plan, self.site
+        if shape is not self.shape or key != self.key or last is None or before is None or \
+                len(before.entries) != len(site.entries):
+            plan = plan_pages(config, site, assets, theme_static)
+            self.key, self.shape, self.by_entry = key, shape, None
+        else:
+            swaps = {id(old): new for old, new in zip(before.entries, site.entries, strict=True)
+                     if old is not new}
+            if self.by_entry is None:
+                self.by_entry = pages_by_entry(last.pages)
+            pages = list(last.pages)
+            for index in sorted({i for old in swaps for i in self.by_entry.get(old, ())}):
+                pages[index] = dataclasses.replace(pages[index],
+                                                   args=swap_entries(pages[index].args, swaps))
+            for old, new in swaps.items():
+                self.by_entry[id(new)] = self.by_entry.pop(old, [])
+            views = Views(config, site)
+            plan = Plan(tuple(pages), plan_copies(config, site, assets, theme_static, views),
+                        last.files, views.site_view(), views)
+        self.site, self.plan = site, plan
+        return plan

@@ -67,18 +67,15 @@ class Views:
     def teaser(self, entry: Entry) -> dict[str, Any]:
         """The view of an article in lists; made once per entry and shared.
 
-        Entry.teaser_key hashes exactly the fields read here: a field added here must be
-        added there, or pages listing the entry would not be rebuilt when it changes.
+        It is the entry's teaser projection (model.teaser_of) with links made absolute to
+        the site, so pages listing the entry are keyed by exactly what they show of it.
         """
         view = self.teasers.get(id(entry))
         if view is None:
-            article = entry.article
             view = self.teasers[id(entry)] = {
-                "title": article.title, "url": self.href(entry.url), "date": entry.local_date,
-                "time_known": article.time_known,
-                "summary": article.summary, "topics": self.refs(entry.topics),
-                "source": article.source_name, "authors": list(article.authors),
-            }
+                **entry.teaser, "url": self.href(entry.teaser["url"]),
+                "topics": self.refs(entry.teaser["topics"]),
+                "authors": list(entry.teaser["authors"])}
         return view
 
     def page_view(self, url: str, title: str, description: str = "", **extra: Any
