@@ -88,6 +88,8 @@ class BuildReport:
     """Pages the search index was made of, when this build made it."""
     index_pending: bool = False
     """The search index is older than the pages (index_later)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """The file of each article page, by output path: where `digest check` reports a link."""
 
 
 class Memo:
@@ -392,4 +394,6 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
         removed=written.removed, seconds=time.perf_counter() - laps.started,
         warnings=warnings,
         next_due=due, articles=len(site.entries), stages=laps.seconds, indexed=indexed,
-        index_pending=options.index_later and config.search)
+        index_pending=options.index_later and config.search,
+        sources={page.path: page.args[0].entry.article.source for page in plan.pages
+                 if page.maker == "make_article"})

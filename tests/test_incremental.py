@@ -42,7 +42,28 @@ in_place = st.tuples(st.just("edit"), st.integers(0, 2),
                      st.sampled_from(["Neu.", "Ganz neu.", "x"]),
                      st.sampled_from([None, "Kurz gesagt.", "Anders gesagt."]),
                      st.sampled_from([None, "Anna Weiß", "Jörg Groß"]))
-edits = st.one_of(edits, in_place)
+FRONT_MATTER = {
+    # every key a template shows, with values that change what pages show
+    "title": ["Neuer Titel", "Straßenbahn fährt"],
+    "summary": ["Kurz gesagt.", "Ganz anders."],
+    "author": ["Anna Weiß", "[Jörg Groß, Eva Ähm]"],
+    "tags": ["[EU]", "[Bahn, Köln]"],
+    "topic": ["Sport", "Politik"],
+    "slug": ["fester-slug", "anderer-slug"],
+    "draft": ["true", "false"],
+    "updated": ["2025-06-05T10:00:00+02:00", "2025-06-06"],
+    "image": ["bild.svg", "https://example.org/foto.jpg"],
+    "image_alt": ["Ein Bild", "Ein anderes Bild"],
+    "source": ["dpa", "Reuters"],
+    "source_url": ["https://example.org/a", "https://example.org/b"],
+    "lang": ["en", "de"],
+    "date": ["2025-06-01T09:00:00+02:00", "2025-06-02T09:00:00+01:00"],
+    "rubrik": ["Meinung", "Bericht"],
+}
+front = st.tuples(st.just("front"), st.integers(0, 2), st.sampled_from(sorted(FRONT_MATTER)),
+                  st.integers(0, 2))
+"""Set (value 0 or 1) or remove (2) one front matter key of an article."""
+edits = st.one_of(edits, in_place, front)
 
 
 def find(root: Path, number: int) -> Path | None:
@@ -89,6 +110,19 @@ def apply(root: Path, edit: tuple) -> None:
             lines += [f"author: {author}"] if author else []
             old.write_text("---\n" + "\n".join(lines) + "\n---\n" + body + "\n",
                            encoding="utf-8")
+    elif kind == "front":
+        old = find(root, edit[1])
+        if old:
+            _, n, key, choice = edit
+            head, body = old.read_text(encoding="utf-8").split("---\n")[1:3]
+            lines = [line for line in head.splitlines() if not line.startswith(f"{key}:")]
+            if key == "date" and choice == 2:
+                choice = 0  # an article needs a date here (the file name has none)
+            if choice < 2:
+                lines.append(f"{key}: {FRONT_MATTER[key][choice]}")
+            if key == "image":
+                write_site(old.parent, {"bild.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+            old.write_text("---\n" + "\n".join(lines) + "\n---\n" + body, encoding="utf-8")
     elif kind == "static":
         path = root / "static/extra.txt"
         if edit[1]:
@@ -102,17 +136,40 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def relocate(root: Path, how: str, number: int) -> Path:
+    """The site moved to another folder, or cloned afresh there with its cache and output
+    restored (as a CI cache restores them); the old folder is gone."""
+    new = root.parent / f"{how}-{number}"
+    if how == "move":
+        root.rename(new)
+        return new
+    shutil.copytree(root, new, ignore=shutil.ignore_patterns("output", ".digest-cache"),
+                    copy_function=shutil.copyfile)  # a fresh checkout: new file times
+    for name in ("output", ".digest-cache"):
+        if (root / name).exists():
+            shutil.copytree(root / name, new / name, symlinks=True)
+    shutil.rmtree(root)
+    return new
+
+
+relocation = st.tuples(st.just("relocate"), st.sampled_from(["move", "restore"]))
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.lists(edits, min_size=1, max_size=3), min_size=1, max_size=4))
+@given(steps=st.lists(st.lists(st.one_of(edits, relocation), min_size=1, max_size=3),
+                      min_size=1, max_size=4))
 def test_incremental_build_equals_cold_build(tmp_path_factory, steps) -> None:
     root = tmp_path_factory.mktemp("inc") / "site"
     write_site(root, {"config.yaml": "title: Eins\nbase_url: https://e.org/sub/\nper_page: 2\n",
                       "content/politik/a0.md": article("Start", DAYS[0], None, False, None, "x"),
                       "content/sport/a1.md": article("Spiel", DAYS[1], None, False, None, "y")})
     build_site(root)
-    for batch in steps:
+    for number, batch in enumerate(steps):
         for edit in batch:
-            apply(root, edit)
+            if edit[0] == "relocate":
+                root = relocate(root, edit[1], number)
+            else:
+                apply(root, edit)
         try:
             build_site(root)
         except Exception as exc:  # two articles may collide on one URL: a real user error

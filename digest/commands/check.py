@@ -17,12 +17,8 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..build import BuildOptions, build
-from ..cache import ArticleCache
 from ..config import Config
-from ..content import find_content, load_articles, parse_articles
 from ..errors import DigestError, Problem, problem
-from ..model import build_site
-from ..pages import Planner
 
 LINK_ATTRIBUTES = {"href", "src", "poster", "data"}
 SKIPPED_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:")
@@ -145,18 +141,6 @@ class LinkChecker:
         return broken, len(pages), links
 
 
-def article_sources(config: Config, now: dt.datetime) -> dict[str, str]:
-    """Output path of each article page -> its source file, relative to the site folder.
-
-    Runs after the build, so every article comes from the build's (scratch) cache.
-    """
-    cache = ArticleCache(config.cache_path, config)
-    articles, _, _ = parse_articles(config, load_articles(config, find_content(config), cache),
-                                    cache)
-    site, _ = build_site(config, articles, now=now)
-    return {Planner.output_path(entry.url): entry.article.source for entry in site.entries}
-
-
 def line_in_source(config: Config, source: str, target: str) -> int:
     """The first line of an article file that holds a link target, 0 when none does."""
     try:
@@ -179,20 +163,24 @@ def locate(config: Config, sources: dict[str, str], page: str, link: Link, messa
     return problem(f"{config.output_dir}/{page}", message, link.line, 1)
 
 
-def build_checked(config: Config, now: dt.datetime) -> list[Problem]:
-    """Build strictly; on content errors build again without the bad articles, to crawl."""
+def build_checked(config: Config, now: dt.datetime
+                  ) -> tuple[list[Problem], dict[str, str]]:
+    """Build strictly; on content errors build again without the bad articles, to crawl.
+
+    Also returns the source file of each article page the build wrote.
+    """
     try:
-        problems = list(build(config, BuildOptions(now=now)).warnings)
+        report = build(config, BuildOptions(now=now))
+        return list(report.warnings), report.sources
     except DigestError as strict:
         errors = list(strict.problems)
         known = {(p.path, p.line, p.column, p.message) for p in errors}
         try:
             report = build(config, BuildOptions(now=now, skip_invalid=True))
         except DigestError:
-            return errors
-        problems = errors + [p for p in report.warnings
-                             if (p.path, p.line, p.column, p.message) not in known]
-    return problems
+            return errors, {}
+        return errors + [p for p in report.warnings if (p.path, p.line, p.column, p.message)
+                         not in known], report.sources
 
 
 def check_site(config: Config, now: dt.datetime | None = None) -> CheckReport:
@@ -201,13 +189,12 @@ def check_site(config: Config, now: dt.datetime | None = None) -> CheckReport:
     with tempfile.TemporaryDirectory(prefix="digest-check-") as tmp:
         scratch = dataclasses.replace(config, output_dir=str(Path(tmp) / "site"),
                                       cache_dir=str(Path(tmp) / "cache"))
-        problems = build_checked(scratch, now)
+        problems, sources = build_checked(scratch, now)
         site_dir = scratch.output_path
         if not site_dir.is_dir():
             return CheckReport(tuple(problems), 0, 0)
         broken, pages, links = LinkChecker(scratch, site_dir).check()
         if broken:
-            sources = article_sources(scratch, now)
             problems += [locate(config, sources, page, link, message)
                          for page, link, message in broken]
     return CheckReport(tuple(problems), pages, links)
