@@ -164,10 +164,12 @@ def test_incremental_build_equals_cold_build(tmp_path_factory, steps) -> None:
                       "content/politik/a0.md": article("Start", DAYS[0], None, False, None, "x"),
                       "content/sport/a1.md": article("Spiel", DAYS[1], None, False, None, "y")})
     build_site(root)
-    for number, batch in enumerate(steps):
+    moves = 0
+    for batch in steps:
         for edit in batch:
             if edit[0] == "relocate":
-                root = relocate(root, edit[1], number)
+                moves += 1
+                root = relocate(root, edit[1], moves)
             else:
                 apply(root, edit)
         try:
