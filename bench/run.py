@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peers import hugo_binary, hugo_cold, hugo_site
+
 HERE = Path(__file__).resolve().parent
 GENERATOR = HERE.parent.parent / "shared" / "bench" / "gen_corpus.py"
 CONFIG = "title: Bench\nbase_url: https://example.org/news/\nsearch: false\n"
@@ -97,19 +99,28 @@ def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
         subprocess.run([sys.executable, str(GENERATOR), "--articles", str(size), "--out",
                         str(corpus)], check=True, capture_output=True)
         (corpus / "config.yaml").write_text(CONFIG, encoding="utf-8")
-    cold, noop, edit, peak = [], [], [], []
+    cold, noop, edit, peak, hugo, ratios = [], [], [], [], [], []
+    binary = hugo_binary()
+    peer = hugo_site(corpus, binary) if binary else None
     for i in range(repeat):
         set_aside(corpus, workdir / "trash")
         seconds, rss, _ = run_build(corpus)
         cold.append(seconds)
         peak.append(rss)
+        if binary and peer:  # side by side: the same machine state for both
+            hugo.append(hugo_cold(peer, binary)[0])
+            ratios.append(seconds / hugo[-1])
         noop.append(run_build(corpus)[0])
         edit_one(corpus, i)
         edit.append(run_build(corpus)[0])
     serve = in_process_edit(corpus, repeat)
+    if peer:
+        shutil.rmtree(peer, ignore_errors=True)
     return {"size": size, "pages": count_pages(corpus), "cold": statistics.median(cold),
             "noop": statistics.median(noop), "edit": statistics.median(edit),
-            "serve": statistics.median(serve), "rss": max(peak)}
+            "serve": statistics.median(serve), "rss": max(peak),
+            "hugo": statistics.median(hugo) if hugo else None,
+            "ratio": statistics.median(ratios) if ratios else None}
 
 
 def main() -> None:
@@ -121,15 +132,21 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="digest-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"cores: {os.cpu_count()}, repeat: {args.repeat}, medians; corpora in {workdir}")
+    binary = hugo_binary()
+    if binary:
+        version = subprocess.run([binary, "version"], capture_output=True, text=True).stdout
+        print(f"peer: hugo {version.split()[1]} (cold, side by side with each digest cold build)")
     header = f"{'articles':>9} {'pages':>7} {'cold s':>8} {'no-op s':>8} {'edit s':>8} " \
-             f"{'serve-edit ms':>14} {'peak MiB':>9}"
+             f"{'serve-edit ms':>14} {'peak MiB':>9} {'hugo s':>7} {'digest/hugo':>12}"
     print(header)
     print("-" * len(header))
     try:
         for size in (int(s) for s in args.sizes.split(",")):
             row = measure(size, args.repeat, workdir)
+            peer = f"{row['hugo']:>7.2f} {row['ratio']:>11.2f}x" if row["hugo"] else \
+                f"{'-':>7} {'-':>12}"
             print(f"{row['size']:>9} {row['pages']:>7} {row['cold']:>8.2f} {row['noop']:>8.2f} "
-                  f"{row['edit']:>8.2f} {row['serve'] * 1000:>14.0f} {row['rss']:>9}",
+                  f"{row['edit']:>8.2f} {row['serve'] * 1000:>14.0f} {row['rss']:>9} {peer}",
                   flush=True)
     finally:
         shutil.rmtree(workdir / "trash", ignore_errors=True)
