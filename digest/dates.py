@@ -14,6 +14,12 @@ def long_date(value: dt.date, lang: str) -> str:
     return format_date(value, format="long", locale=lang)
 
 
+@lru_cache(maxsize=1024)
+def weekday_date(value: dt.date, lang: str) -> str:
+    """'Dienstag, 3. Juni 2025' / 'Tuesday, June 3, 2025': a day page names its weekday."""
+    return format_date(value, format="full", locale=lang)
+
+
 def long_datetime(value: dt.datetime, lang: str) -> str:
     """'3. Juni 2025, 14:20' in the value's own timezone."""
     return f"{long_date(value.date(), lang)}, {short_time(value.time(), lang)}"

@@ -209,7 +209,9 @@ def test_cli_build_prints_one_summary_line_and_exit_codes(tmp_path: Path) -> Non
     result = run_digest("build", cwd=root)
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"\d+ pages, \d+ articles: \d+ files written, \d+ unchanged, "
-                        r"\d+ removed in [\d.]+ s(; search index: \d+ pages in [\d.]+ s)?\n", result.stdout), result.stdout
+                        r"\d+ removed in [\d.]+ s(; search index: \d+ pages in [\d.]+ s)?"
+                        r"(; next scheduled article: \d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d)?\n",
+                        result.stdout), result.stdout
     assert run_digest("build", "--no-such-option", cwd=root).returncode == 2
     assert run_digest("--version", cwd=root).stdout.startswith("digest, version ")
 
