@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import yaml
@@ -49,9 +51,51 @@ def load_yaml(text: str) -> Any:
             mark = exc.context_mark  # an unclosed bracket or quote: show where it began
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
+        if exc.problem_mark and (found := usual_cause(text, exc.problem or "",
+                                                      exc.problem_mark.line,
+                                                      exc.problem_mark.column)):
+            hint, line, column = found
+            message = f"{message}; {hint}"
         raise YamlSyntaxError(f"invalid YAML: {message}", line, column) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         raise YamlSyntaxError(f"invalid YAML: {exc}", 1, 1) from None
+
+
+PLAIN_KEY_VALUE = re.compile(r"^([ \t]*(?:-[ \t]+)?)([^\s#'\"{\[&*!|>%@`-][^:#]*?):[ \t]+(\S.*)$")
+"""One `key: value` line whose value is a plain (unquoted) scalar."""
+
+
+def usual_cause(text: str, problem: str, line: int, column: int
+                ) -> tuple[str, int, int] | None:
+    """Name the two everyday mistakes behind a YAML error, with the fix and its position.
+
+    PyYAML's words ("mapping values are not allowed here", "cannot start any token") do not
+    tell an editor that a tab crept into the indentation or that a headline needs quotes.
+    """
+    lines = re.split(r"\r\n|\r|\n", text)
+    if not 0 <= line < len(lines):
+        return None
+    source = lines[line]
+    indent = source[:len(source) - len(source.lstrip(" \t"))]
+    if "\t" in indent and ("tab" in problem or "cannot start any token" in problem):
+        return ("the line is indented with a tab, but YAML needs spaces: indent with spaces "
+                "instead", line + 1, indent.index("\t") + 1)
+    match = PLAIN_KEY_VALUE.match(source)
+    if "mapping values are not allowed" in problem and match and column >= match.start(3):
+        key = match.group(2).strip()
+        value = re.split(r"[ \t]#", match.group(3), maxsplit=1)[0].rstrip()
+        return (f"a ': ' inside a value needs quotes, so put the {key} in quotes: "
+                f"{key}: {quoted(value)}", line + 1, column + 1)
+    return None
+
+
+def quoted(value: str) -> str:
+    """The value as a YAML quoted scalar, in the quotes that need no escapes where possible."""
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    if "'" not in value:
+        return f"'{value}'"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def key_position(text: str, keys: tuple[str | int, ...]) -> Position:
