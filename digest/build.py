@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import gc
 import os
+import pickle
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,8 +42,9 @@ from .content import (
     load_articles,
     parse_articles,
 )
+from .content.gitdates import GitHistory
 from .content.reader import ArticleReader
-from .errors import DigestError, Problem, problem
+from .errors import DigestError, Problem, note, problem
 from .model import Article, Site, SiteMemo, build_site, next_due
 from .pages import Page, Plan, PlanMemo
 from .pages.views import Views
@@ -106,6 +108,10 @@ class Memo:
         self.inventory_of: tuple[Any, ...] | None = None
         self.known_paths: set[str] = set()
         self.readers: tuple[str, ArticleReader] | None = None
+        self.git = GitHistory()
+        """When git first saw each article file, while HEAD stays."""
+        self.urls: dict[str, str] | None = None
+        """Each article's URL in the last build, by its file."""
         self.sites = SiteMemo()
         self.plans = PlanMemo()
         self.fingerprints: dict[str, tuple[Page, bytes, str]] = {}
@@ -249,6 +255,25 @@ def writing(config: Config, state: OutputState, options: BuildOptions, memo: Mem
         writer.discard()
 
 
+def url_changes(state: OutputState, site: Site, memo: Memo) -> list[Problem]:
+    """A note for each article whose URL differs from the one it had in the last build:
+    the editor learns it when it happens (a retitled story without a fixed slug)."""
+    urls = {e.article.source: e.url for e in (*site.entries, *site.pages)}
+    last = memo.urls
+    if last is None:
+        try:
+            last = pickle.loads(state.urls.read_bytes())
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+            last = {}
+    notes = [note(source, f"URL changed from {last[source]} to {url}")
+             for source, url in urls.items() if source in last and last[source] != url]
+    if urls != last:
+        state.cache.mkdir(parents=True, exist_ok=True)
+        state.urls.write_bytes(pickle.dumps(urls, protocol=pickle.HIGHEST_PROTOCOL))
+    memo.urls = urls
+    return notes
+
+
 def file_stamps(root: Path, paths: list[Path]) -> list[tuple[str, int, int]]:
     """Path (relative to the site, so a moved site matches), size and time of each file."""
     stamps = []
@@ -345,7 +370,7 @@ def run_stages(config: Config, options: BuildOptions, state: OutputState, memo: 
     keyed = cache.has_entries()  # else nothing is cached: the workers read the files
     inventory = memo.content(config, changed)
     inputs = Inputs(load_theme(config), inventory, load_articles(
-        config, inventory, cache, keyed, memo.files, changed), cache)
+        config, inventory, cache, keyed, memo.files, changed, memo.git), cache)
     laps.lap("inputs")
     report = None
     if keyed and not options.clean:
@@ -369,6 +394,7 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     laps.lap("parse")
     site, shape, model_problems = model_site(config, articles, options, now, memo)
     warnings = settle(problems + model_problems, options.skip_invalid)
+    warnings += tuple(url_changes(state, site, memo))
     laps.lap("model")
     plan = memo.plans.plan_pages(config, site, shape, inputs.inventory.assets, theme.static)
     laps.lap("plan")
@@ -388,7 +414,8 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     files = written.written + written.unchanged
     save_record(state.record, BuildRecord(
         stamp, pages, len(site.entries), files, due.isoformat() if due else None,
-        [[p.path, p.line, p.column, p.message, p.warning] for p in warnings], os.getpid()))
+        [[p.path, p.line, p.column, p.message, p.warning] for p in warnings
+         if not p.note], os.getpid()))
     return BuildReport(
         pages=pages, written=written.written, unchanged=written.unchanged,
         removed=written.removed, seconds=time.perf_counter() - laps.started,

@@ -40,7 +40,8 @@ def source_fingerprint(package: Path) -> str:
 def parse_settings(config: Config) -> str:
     """The settings that change how an article file is read."""
     return repr((config.timezone, config.default_topic, config.language, config.markdown,
-                 config.allow_raw_html, config.max_file_size, config.content_dir))
+                 config.allow_raw_html, config.max_file_size, config.content_dir,
+                 config.base_path))
 
 
 class ArticleCache:

@@ -74,12 +74,16 @@ def open_config(config_path: Path, output: Path | None = None,
     return config
 
 
-def summary(report: BuildReport) -> str:
+def summary(report: BuildReport, scheduled: bool = False) -> str:
+    """The one line a build ends with; `scheduled` adds when the next article goes live,
+    so that nothing needs to follow the line."""
     search = "" if report.indexed is None else \
         f"; search index: {report.indexed} pages in {report.stages.get('search', 0):.2f} s"
+    due = f"; next scheduled article: {report.next_due.isoformat()}" \
+        if scheduled and report.next_due else ""
     return (f"{report.pages} pages, {report.articles} articles: {report.written} files "
             f"written, {report.unchanged} unchanged, {report.removed} removed in "
-            f"{report.seconds:.2f} s{search}")
+            f"{report.seconds:.2f} s{search}{due}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,14 +125,11 @@ def build_command(config_path: Path, output: Path | None, drafts: bool, future: 
         if progress:
             progress.close()
     report_problems(report.warnings)
+    if verbose and report.stages:
+        click.echo("stages: " + ", ".join(f"{stage} {seconds:.2f} s"
+                                          for stage, seconds in report.stages.items()))
     if not quiet:
-        click.echo(summary(report))
-        if verbose and report.stages:
-            click.echo("stages: " + ", ".join(f"{stage} {seconds:.2f} s"
-                                              for stage, seconds in report.stages.items()))
-        if report.next_due:
-            click.echo(f"next scheduled article: {report.next_due.isoformat()} "
-                       "(a build after then publishes it)")
+        click.echo(summary(report, scheduled=True))
 
 
 @main.command("serve")
@@ -212,8 +213,8 @@ def init_command(directory: Path, force: bool) -> None:
 @click.option("--topic", help="Topic of the article; it names the folder.  [default: "
               "default_topic]")
 @click.option("--date", "when", metavar="D",
-              help="YYYY-MM-DD or ISO 8601 date and time (site timezone unless an offset is "
-                   "given).  [default: now]")
+              help="YYYY-MM-DD, ISO 8601 date and time, or TT.MM.JJJJ [HH:MM] (site timezone "
+                   "unless an offset is given).  [default: now]")
 @click.option("--txt", is_flag=True, help="Write plain text (agency copy) instead of Markdown.")
 @config_option
 @user_errors
@@ -226,8 +227,9 @@ def new_command(title: str, topic: str | None, when: str | None, txt: bool,
     try:
         moment = parse_when(when, config.tz) if when is not None else None
     except ValueError:
-        raise click.BadParameter(f"expected YYYY-MM-DD or an ISO 8601 date and time, got "
-                                 f"{when!r}", param_hint="'--date'") from None
+        raise click.BadParameter(f"expected YYYY-MM-DD, ISO 8601 such as 2025-06-03T14:20, or "
+                                 f"TT.MM.JJJJ [HH:MM] such as 03.06.2025 14:20, got {when!r}",
+                                 param_hint="'--date'") from None
     try:
         path = new_article(config, title, topic=topic, when=moment, txt=txt)
     except ValueError as exc:
@@ -269,6 +271,7 @@ def publish_command(config_path: Path, remote: str, branch: str, message: str | 
     """Build (never drafts or future articles) and publish to the gh-pages branch."""
     import tempfile
 
+    from .commands.check import placeholder_warnings
     from .commands.publish import prepare, publish_site, scratch_config
 
     if unpublishable:
@@ -281,7 +284,7 @@ def publish_command(config_path: Path, remote: str, branch: str, message: str | 
     with tempfile.TemporaryDirectory(prefix="digest-publish-") as tmp:
         scratch = scratch_config(config, Path(tmp))
         report = build(scratch, BuildOptions(drafts=False, future=False))
-        report_problems(report.warnings)
+        report_problems(report.warnings + tuple(placeholder_warnings(config)))
         click.echo(summary(report))
         done = publish_site(target, scratch.output_path, message)
     where = f"pushed to {target.remote} ({target.remote_url})" if target.push else \

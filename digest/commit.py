@@ -60,6 +60,11 @@ class OutputState:
         return self.cache / f"last-build-{self.key}.json"
 
     @property
+    def urls(self) -> Path:
+        """Each article's URL in the last build, to note when one changes."""
+        return self.cache / f"urls-{self.key}.pickle"
+
+    @property
     def lock_file(self) -> Path:
         return self.cache / f"build-{self.key}.lock"
 

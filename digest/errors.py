@@ -15,9 +15,11 @@ class Problem:
     column: int
     message: str
     warning: bool = False
+    note: bool = False
+    """Neither wrong nor doubtful: something the user should know happened."""
 
     def __str__(self) -> str:
-        kind = "warning" if self.warning else "error"
+        kind = "note" if self.note else "warning" if self.warning else "error"
         where = self.path
         if self.line:
             where += f":{self.line}:{self.column or 1}"
@@ -44,3 +46,8 @@ def problem(path: str | Path, message: str, line: int = 0, column: int = 0) -> P
 def warning(path: str | Path, message: str, line: int = 0, column: int = 0) -> Problem:
     """Make a warning: the build goes on, the user is told."""
     return Problem(str(path), line, column, message, warning=True)
+
+
+def note(path: str | Path, message: str) -> Problem:
+    """Make a note: nothing is wrong, but the user should know (a URL changed)."""
+    return Problem(str(path), 0, 0, message, warning=True, note=True)

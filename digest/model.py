@@ -51,6 +51,12 @@ class Article:
     """The body as safe HTML, in UTF-8: a str holding „quotes“ takes two bytes a letter,
     and a site keeps every body in memory while it is built."""
     words: int = 0
+    page: bool = False
+    """`type: page`: a standalone page (Impressum), in no listing, feed or search."""
+    aliases: tuple[str, ...] = ()
+    """Earlier URLs, each of which redirects here."""
+    links: tuple[tuple[str, int, int], ...] = ()
+    """Links to other content files in the body: (source path, line, column)."""
     extra: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
     """A hash of everything the article was made from; equal fingerprints, equal articles."""
@@ -113,6 +119,14 @@ class Site:
     tags: tuple[Group, ...]
     days: tuple[tuple[dt.date, tuple[Entry, ...]], ...]
     """Newest day first."""
+    pages: tuple[Entry, ...] = ()
+    """Standalone pages (type: page), by slug."""
+    redirects: tuple[tuple[str, Entry], ...] = ()
+    """Each earlier URL of an article or page, with the entry it now leads to."""
+    menu: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    """Header and footer links as (name, URL): a page's URL, or the URL as configured."""
+    links: dict[str, str] = field(default_factory=dict)
+    """The URL of each content file an article links to, by its source path."""
 
 
 def fill(pattern: str, **values: str) -> str:
@@ -199,12 +213,16 @@ class Place(NamedTuple):
     at: float
     """The date as a timestamp: tens of thousands of comparisons with aware datetimes
     are slow."""
+    page: bool
+    aliases: tuple[str, ...]
+    links: tuple[tuple[str, int, int], ...]
 
 
 def place_of(article: Article) -> Place:
     return Place(article.source, article.date, article.date.utcoffset(), article.slug,
                  article.topics, article.topics_from_folder, article.tags, article.draft,
-                 article.updated, article.date.timestamp())
+                 article.updated, article.date.timestamp(), article.page, article.aliases,
+                 article.links)
 
 
 @dataclass(frozen=True)
@@ -221,13 +239,18 @@ class Shape:
     tag_groups: tuple[tuple[Ref, tuple[int, ...]], ...]
     days: tuple[tuple[dt.date, tuple[int, ...]], ...]
     problems: tuple[Problem, ...]
+    pages: tuple[int, ...] = ()
+    redirects: tuple[tuple[str, int], ...] = ()
+    menu: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    """The URL of each content file an article links to, by its source path."""
 
 
 def published(places: list[Place], drafts: bool, future: bool, now: dt.datetime) -> list[int]:
     """The positions of the articles a build shows."""
     moment = now.timestamp()
     return [i for i, p in enumerate(places) if (drafts or not p.draft)
-            and (future or p.at <= moment)]
+            and (future or p.page or p.at <= moment)]
 
 
 def next_due(places: list[Place], drafts: bool, future: bool, now: dt.datetime
@@ -236,35 +259,78 @@ def next_due(places: list[Place], drafts: bool, future: bool, now: dt.datetime
     if future:
         return None
     moment = now.timestamp()
-    due = [p for p in places if p.at > moment and (drafts or not p.draft)]
+    due = [p for p in places if p.at > moment and not p.page and (drafts or not p.draft)]
     return min(due, key=lambda p: p.at).date if due else None
 
 
-def arrange(config: Config, places: list[Place]) -> Shape:
-    """Place published articles and group them; duplicate URLs are problems."""
+def address(config: Config, where: Place) -> str:
+    """The URL of an article or page, published or not."""
+    if where.page:
+        return fill(config.permalinks.page, slug=where.slug)
+    topic = next((slugify(t) for t in where.topics), "")
+    return article_url(config, where, where.date.astimezone(config.tz), topic)
+
+
+def link_targets(config: Config, linking: list[Place], every: list[Place]
+                 ) -> tuple[dict[str, str], list[Problem]]:
+    """The URL of each content file the given places link to; a missing file is a problem
+    at the link."""
+    sources = {p.source: p for p in every}
+    urls: dict[str, str] = {}
+    problems = []
+    for where in linking:
+        for target, line, column in where.links:
+            found = sources.get(target)
+            if found is None:
+                problems.append(problem(where.source, f"link to {target}: there is no such "
+                                        "article file in the content folder", line, column))
+            elif target not in urls:
+                urls[target] = address(config, found)
+    return urls, problems
+
+
+def arrange(config: Config, places: list[Place], every: list[Place] | None = None) -> Shape:
+    """Place published articles and pages, and group the articles; an URL that two files
+    claim, as their address or as an earlier one (aliases), is a problem naming both."""
     tz = config.tz
-    topic_names = display_names(config, places)
-    tag_names = display_names_for_tags(places)
+    articles = [i for i, p in enumerate(places) if not p.page]
+    topic_names = display_names(config, [places[i] for i in articles])
+    tag_names = display_names_for_tags([places[i] for i in articles])
     topic_refs = {s: Ref(s, name, topic_url(config, s)) for s, name in topic_names.items()}
     tag_refs = {s: Ref(s, name, tag_url(config, s)) for s, name in tag_names.items()}
     urls, local_dates, topics, tags = [], [], [], []
     for where in places:
         local = where.date.astimezone(tz)
-        slugs = tuple(dict.fromkeys(slugify(t) for t in where.topics))
         local_dates.append(local)
+        if where.page:
+            urls.append(fill(config.permalinks.page, slug=where.slug))
+            topics.append(())
+            tags.append(())
+            continue
+        slugs = tuple(dict.fromkeys(slugify(t) for t in where.topics))
         urls.append(article_url(config, where, local, slugs[0]))
         topics.append(tuple(topic_refs[s] for s in slugs))
         tags.append(tuple(tag_refs[s] for s in dict.fromkeys(slugify(t) for t in where.tags)))
-    order = sorted(range(len(places)), key=lambda i: (-places[i].at, places[i].slug,
-                                                      places[i].source))
+    order = sorted(articles, key=lambda i: (-places[i].at, places[i].slug, places[i].source))
+    pages = sorted((i for i, p in enumerate(places) if p.page), key=lambda i: places[i].slug)
     problems = []
     owner: dict[str, int] = {}
-    for i in order:
+    for i in (*order, *pages):
         first = owner.setdefault(urls[i], i)
         if first != i:
             problems.append(problem(places[i].source, f"this article has the URL {urls[i]} of "
                                     f"{places[first].source}; give one of them another 'slug' "
                                     "or title"))
+    redirects = []
+    for i in (*order, *pages):
+        for alias in places[i].aliases:
+            first = owner.setdefault(alias, i)
+            if first != i:
+                problems.append(problem(places[i].source, f"'aliases': {alias} is the URL of "
+                                        f"{places[first].source}; an earlier URL must not be "
+                                        "a page's URL"))
+            else:
+                redirects.append((alias, i))
     by_topic: dict[str, list[int]] = defaultdict(list)
     by_tag: dict[str, list[int]] = defaultdict(list)
     by_day: dict[dt.date, list[int]] = defaultdict(list)
@@ -277,6 +343,8 @@ def arrange(config: Config, places: list[Place]) -> Shape:
     configured = {slug: i for i, slug in enumerate(config.topics)}
     topic_slugs = sorted(by_topic, key=lambda s: (configured.get(s, len(configured)),
                                                   topic_names[s].casefold(), s))
+    menu, menu_problems = menu_links(config, {places[i].slug: urls[i] for i in pages})
+    links, link_problems = link_targets(config, places, places if every is None else every)
     return Shape(
         tuple(order), tuple(urls), tuple(local_dates), tuple(topics), tuple(tags),
         tuple((topic_refs[s], config.topics[s].description if s in config.topics else "",
@@ -284,7 +352,26 @@ def arrange(config: Config, places: list[Place]) -> Shape:
         tuple((tag_refs[s], tuple(by_tag[s]))
               for s in sorted(by_tag, key=lambda s: (tag_names[s].casefold(), s))),
         tuple((day, tuple(by_day[day])) for day in sorted(by_day, reverse=True)),
-        tuple(problems))
+        tuple(problems + menu_problems + link_problems), tuple(pages), tuple(redirects), menu,
+        links)
+
+
+def menu_links(config: Config, pages: dict[str, str]
+               ) -> tuple[dict[str, tuple[tuple[str, str], ...]], list[Problem]]:
+    """The menu's links as (name, URL); a page slug no page has is a problem."""
+    links: dict[str, tuple[tuple[str, str], ...]] = {}
+    problems = []
+    for place in ("header", "footer"):
+        found = []
+        for item in getattr(config.menu, place):
+            if item.page and item.page not in pages:
+                problems.append(problem(config.root / "config.yaml", f"'menu': no page has the "
+                                        f"slug {item.page!r}; give a file 'type: page' and "
+                                        f"'slug: {item.page}'"))
+                continue
+            found.append((item.name, pages[item.page] if item.page else item.url))
+        links[place] = tuple(found)
+    return links, problems
 
 
 def furnish(shape: Shape, articles: list[Article], known: dict[int, Entry] | None = None
@@ -310,7 +397,9 @@ def furnish(shape: Shape, articles: list[Article], known: dict[int, Entry] | Non
                       for ref, description, positions in shape.topic_groups),
                 tuple(Group(ref.slug, ref.name, ref.url, pick(positions))
                       for ref, positions in shape.tag_groups),
-                tuple((day, pick(positions)) for day, positions in shape.days))
+                tuple((day, pick(positions)) for day, positions in shape.days),
+                pick(shape.pages), tuple((alias, entries[i]) for alias, i in shape.redirects),
+                shape.menu, shape.links)
 
 
 def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
@@ -318,7 +407,7 @@ def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
     """Place the published articles and group them; duplicate URLs are problems."""
     places = [place_of(a) for a in articles]
     shown = published(places, drafts, future, now)
-    shape = arrange(config, [places[i] for i in shown])
+    shape = arrange(config, [places[i] for i in shown], places)
     return furnish(shape, [articles[i] for i in shown]), list(shape.problems)
 
 
@@ -344,12 +433,12 @@ class SiteMemo:
         places = self.last_places = [self.place_of(a) for a in articles]
         self.places = {id(a): (a, p) for a, p in zip(articles, places, strict=True)}
         shown = published(places, drafts, future, now)
-        key = (config.fingerprint(), tuple(places[i] for i in shown))
+        key = (config.fingerprint(), tuple(places), tuple(shown))
         chosen = [articles[i] for i in shown]
         if key == self.key and self.shape is not None and self.site is not None:
             site = self.refurnish(self.shape, self.site, chosen)
         else:
-            self.shape, self.key = arrange(config, [places[i] for i in shown]), key
+            self.shape, self.key = arrange(config, [places[i] for i in shown], places), key
             site = furnish(self.shape, chosen)
         self.articles, self.site = chosen, site
         return site, list(self.shape.problems)
@@ -361,12 +450,15 @@ class SiteMemo:
         if not changed:
             return site
         rank = {i: n for n, i in enumerate(shape.order)}
+        standalone = {i: n for n, i in enumerate(shape.pages)}
         entries = list(site.entries)
         swaps: dict[int, Entry] = {}
         for i in changed:
-            old = entries[rank[i]]
-            entries[rank[i]] = swaps[id(old)] = place(
-                articles[i], shape.urls[i], shape.local_dates[i], shape.topics[i], shape.tags[i])
+            old = entries[rank[i]] if i in rank else site.pages[standalone[i]]
+            swaps[id(old)] = place(articles[i], shape.urls[i], shape.local_dates[i],
+                                   shape.topics[i], shape.tags[i])
+            if i in rank:
+                entries[rank[i]] = swaps[id(old)]
         topics = {ref.slug for i in changed for ref in shape.topics[i]}
         tags = {ref.slug for i in changed for ref in shape.tags[i]}
         days = {shape.local_dates[i].date() for i in changed}
@@ -380,7 +472,10 @@ class SiteMemo:
                     tuple(dataclasses.replace(g, entries=swap(g.entries)) if g.slug in tags
                           else g for g in site.tags),
                     tuple((day, swap(group)) if day in days else (day, group)
-                          for day, group in site.days))
+                          for day, group in site.days),
+                    swap(site.pages),
+                    tuple((alias, swaps.get(id(e), e)) for alias, e in site.redirects),
+                    site.menu, site.links)
 
 
 def display_names_for_tags(articles: list[Article]) -> dict[str, str]:

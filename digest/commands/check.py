@@ -18,7 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..build import BuildOptions, build
 from ..config import Config
-from ..errors import DigestError, Problem, problem
+from ..errors import DigestError, Problem, problem, warning
 
 LINK_ATTRIBUTES = {"href", "src", "poster", "data"}
 SKIPPED_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:")
@@ -141,6 +141,29 @@ class LinkChecker:
         return broken, len(pages), links
 
 
+PLACEHOLDER = "BITTE AUSFÜLLEN"
+"""What `digest init` writes where the Impressum and Datenschutz need the site's own facts."""
+
+
+def placeholder_warnings(config: Config) -> list[Problem]:
+    """A warning at each placeholder `digest init` wrote that is still in content/: a German
+    site without a real Impressum must not go online."""
+    found = []
+    for path in sorted(config.content_path.rglob("*.md")) if config.content_path.is_dir() \
+            else []:
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue  # the build reports such a file
+        for number, text in enumerate(lines, 1):
+            column = text.find(PLACEHOLDER)
+            if column >= 0 and not text.lstrip().startswith("<!--"):
+                found.append(warning(path.relative_to(config.root).as_posix(),
+                                     f"placeholder left: replace '{text.strip()}' with the "
+                                     "site's own details", number, column + 1))
+    return found
+
+
 def line_in_source(config: Config, source: str, target: str) -> int:
     """The first line of an article file that holds a link target, 0 when none does."""
     try:
@@ -190,6 +213,7 @@ def check_site(config: Config, now: dt.datetime | None = None) -> CheckReport:
         scratch = dataclasses.replace(config, output_dir=str(Path(tmp) / "site"),
                                       cache_dir=str(Path(tmp) / "cache"))
         problems, sources = build_checked(scratch, now)
+        problems += placeholder_warnings(config)
         site_dir = scratch.output_path
         if not site_dir.is_dir():
             return CheckReport(tuple(problems), 0, 0)

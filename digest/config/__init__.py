@@ -42,6 +42,32 @@ class Permalinks:
     year: str = "/{year}/"
     topic: str = "/topics/{topic}/"
     tag: str = "/tags/{tag}/"
+    page: str = "/{slug}/"
+    """A standalone page (Impressum, Datenschutz)."""
+    topics_index: str = "/topics/"
+    """The list of all topics; a German site may prefer /themen/."""
+    tags_index: str = "/tags/"
+    archive: str = "/archive/"
+    search: str = "/search/"
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One link of the header or footer menu: to a standalone page by its slug, or a URL."""
+
+    name: str
+    page: str = ""
+    """The slug of a file with `type: page` (impressum)."""
+    url: str = ""
+    """Any URL; a root-relative one (/themen/) gets the site's base path."""
+
+
+@dataclass(frozen=True)
+class Menu:
+    """Links beside the topics in the header, and in the footer (Impressum, Datenschutz)."""
+
+    header: tuple[MenuItem, ...] = ()
+    footer: tuple[MenuItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +117,7 @@ class Config:
     allow_raw_html: bool = False
     """Keep raw HTML in Markdown as it is; by default it is sanitized."""
     feeds: Feeds = field(default_factory=Feeds)
+    menu: Menu = field(default_factory=Menu)
     search: bool = True
     author: str = ""
     """Publisher name for feeds and structured data; defaults to the title."""
@@ -150,7 +177,13 @@ PLACEHOLDERS = {
     "year": {"year"},
     "topic": {"topic"},
     "tag": {"tag"},
+    "page": {"slug"},
+    "topics_index": set(),
+    "tags_index": set(),
+    "archive": set(),
+    "search": set(),
 }
+"""The placeholders each permalink pattern may use; an index page has one fixed URL."""
 
 
 def check_values(config: Config) -> list[SchemaProblem]:
@@ -165,6 +198,11 @@ def check_values(config: Config) -> list[SchemaProblem]:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         found.append(SchemaProblem(("timezone",), "expected an IANA timezone such as "
                                    f"'Europe/Berlin', got {config.timezone!r}"))
+    for place in ("header", "footer"):
+        for number, item in enumerate(getattr(config.menu, place)):
+            if bool(item.page) == bool(item.url):
+                found.append(SchemaProblem(("menu", place, number), "give either 'page' (the "
+                                           "slug of a page) or 'url', not both or neither"))
     for name in ("per_page", "front_page_days", "max_file_size"):
         if getattr(config, name) < 1:
             found.append(SchemaProblem((name,), "expected a number of at least 1"))
@@ -176,6 +214,9 @@ def check_values(config: Config) -> list[SchemaProblem]:
         segments = pattern.strip("/").split("/")
         if not pattern.startswith("/") or not pattern.endswith("/"):
             message = f"expected a pattern that starts and ends with '/', got {pattern!r}"
+        elif used - allowed and not allowed:
+            message = f"placeholder {{{sorted(used)[0]}}} in {pattern!r}: this page has one " \
+                      "URL, so its pattern takes no placeholders"
         elif used - allowed:
             message = f"unknown placeholder {{{sorted(used - allowed)[0]}}} in {pattern!r}; " \
                       f"use {', '.join('{' + p + '}' for p in sorted(allowed))}"
@@ -184,6 +225,7 @@ def check_values(config: Config) -> list[SchemaProblem]:
         else:
             continue
         found.append(SchemaProblem(("permalinks", kind), message))
+    found += permalink_clashes(config.permalinks)
     for name in ("content_dir", "output_dir"):
         if not getattr(config, name).strip():
             found.append(SchemaProblem((name,), "expected a folder name"))
@@ -198,6 +240,27 @@ def check_values(config: Config) -> list[SchemaProblem]:
     markdown_problem = check_markdown(config.markdown)
     if markdown_problem:
         found.append(markdown_problem)
+    return found
+
+
+def permalink_clashes(permalinks: Permalinks) -> list[SchemaProblem]:
+    """Two patterns alike would write two pages to one file: name both keys."""
+    defaults = Permalinks()
+    owners: dict[str, str] = {}
+    found = []
+    for kind in PLACEHOLDERS:
+        pattern = getattr(permalinks, kind)
+        if pattern == "/":
+            found.append(SchemaProblem(("permalinks", kind), "'/' is the URL of the front "
+                                       "page; give this page a URL of its own"))
+            continue
+        first = owners.setdefault(pattern, kind)
+        if first == kind:
+            continue
+        # the problem sits at the key set in config.yaml: a default one is not in the file
+        blamed, other = (first, kind) if pattern == getattr(defaults, kind) else (kind, first)
+        found.append(SchemaProblem(("permalinks", blamed), f"{pattern!r} is also the URL of "
+                                   f"'permalinks.{other}'; give each page a URL of its own"))
     return found
 
 

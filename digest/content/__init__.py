@@ -14,6 +14,7 @@ from ..config import Config
 from ..errors import Problem, problem, warning
 from ..model import Article
 from ..workers import Progress, run_parallel, stage_counter
+from .gitdates import FirstCommit, GitDates, GitHistory, shallow_warning
 from .reader import ArticleReader, SourceFile, read_source
 
 ARTICLE_SUFFIXES = {".md": "md", ".markdown": "md", ".txt": "txt"}
@@ -125,13 +126,15 @@ class ReadJob:
     mtime: float
     siblings: frozenset[str]
     key: str
+    first_commit: FirstCommit | None = None
+    """When git first saw the file: the date of an article that names none."""
 
 
 def parse_job(reader: ArticleReader, job: ReadJob) -> tuple[Article | None, list[Problem]]:
     """Parse a job whose bytes are at hand."""
     assert job.data is not None
     return reader.from_bytes(job.source, job.data, job.mtime, job.siblings,
-                             f"{job.key}:{job.mtime!r}")
+                             f"{job.key}:{job.mtime!r}", job.first_commit)
 
 
 @dataclass(frozen=True)
@@ -149,10 +152,14 @@ class Loaded:
 
 class Keys:
     """Turns an article file's bytes into a job keyed by everything parsing depends on:
-    the bytes, the path, the files beside it and (through the cache) settings and code."""
+    the bytes, the path, the files beside it, the commit that added it and (through the
+    cache) settings and code."""
 
-    def __init__(self, inventory: Inventory, cache: ArticleCache):
+    def __init__(self, inventory: Inventory, cache: ArticleCache,
+                 dates: GitDates | None = None, shallow: Problem | None = None):
         self.cache = cache
+        self.dates = dates
+        self.shallow = shallow if dates is not None and dates.shallow else None
         self.siblings = frozenset(asset.rel_path for asset in inventory.assets)
         folder_files: dict[str, list[str]] = {}
         for asset in inventory.assets:
@@ -162,13 +169,20 @@ class Keys:
     def job(self, source: SourceFile, data: bytes, mtime: float, keep: bool = True) -> ReadJob:
         """The job for a file's bytes; without `keep` it holds only their key."""
         folder = source.rel_path.rpartition("/")[0]
-        key = self.cache.key(source.rel_path, data, self.folder_files.get(folder, ""))
-        return ReadJob(source, data if keep else None, mtime, self.siblings, key)
+        first = self.first_commit(source.rel_path)
+        context = self.folder_files.get(folder, "") + ("" if first is None else f"\0{first!r}")
+        key = self.cache.key(source.rel_path, data, context)
+        return ReadJob(source, data if keep else None, mtime, self.siblings, key, first)
+
+    def first_commit(self, rel_path: str) -> FirstCommit | None:
+        """The commit that added a file, or None when git has not seen it."""
+        when = self.dates.added.get(rel_path) if self.dates is not None else None
+        return None if when is None else FirstCommit(when, self.shallow)
 
 
 def load_articles(config: Config, inventory: Inventory, cache: ArticleCache,
                   keyed: bool = True, known: KnownFiles | None = None,
-                  changed: set[str] | None = None) -> Loaded:
+                  changed: set[str] | None = None, git: GitHistory | None = None) -> Loaded:
     """Read every article file's bytes and key them.
 
     Without `keyed` (nothing is cached, so every file will be parsed) the files are left for
@@ -176,9 +190,12 @@ def load_articles(config: Config, inventory: Inventory, cache: ArticleCache,
     of a big site would otherwise spend most of its first seconds on.
 
     `known` (a long-running process) remembers each file's key from the last build; a file
-    the watcher did not name in `changed` is not read again.
+    the watcher did not name in `changed` is not read again. `git` keeps the last pass over
+    the repository's history while HEAD stays.
     """
-    keys = Keys(inventory, cache)
+    dates = (git or GitHistory()).dates(config.content_path)
+    keys = Keys(inventory, cache, dates,
+                shallow_warning(display_path(config, config.content_path)))
     if not keyed:
         return Loaded(tuple(ReadJob(source, None, 0.0, keys.siblings, "")
                             for source in inventory.sources), inventory.problems, keys)
@@ -215,11 +232,13 @@ class KnownFiles:
     def __init__(self) -> None:
         self.jobs: dict[str, ReadJob] = {}
         self.siblings: frozenset[str] | None = None
+        self.dates: GitDates | None = None
         self.parsed: Parsed | None = None
         """What parsing the last build's jobs gave."""
 
     def usable(self, keys: Keys, changed: set[str] | None) -> bool:
-        return changed is not None and keys.siblings == self.siblings
+        return changed is not None and keys.siblings == self.siblings and \
+            keys.dates == self.dates
 
     def get(self, source: SourceFile, changed: set[str]) -> ReadJob | None:
         job = self.jobs.get(source.rel_path)
@@ -231,6 +250,7 @@ class KnownFiles:
     def remember(self, loaded: Loaded) -> None:
         self.jobs = {job.source.rel_path: job for job in loaded.jobs}
         self.siblings = loaded.keys.siblings
+        self.dates = loaded.keys.dates
 
 
 def read_job(state: tuple[ArticleReader, Keys], job: ReadJob
@@ -332,4 +352,5 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
     for outcome in results:
         if outcome is not None and outcome[1]:
             problems += outcome[1]
+    problems = list(dict.fromkeys(problems))  # a shallow clone's warning is given once
     return articles, problems, stamps

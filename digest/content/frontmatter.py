@@ -105,6 +105,27 @@ def as_image(value: Any) -> str:
     return text
 
 
+def as_page_type(value: Any) -> str:
+    text = as_text(value)
+    if text not in ("article", "page"):
+        raise FieldError(f"expected article or page, got {show(value)}")
+    return text
+
+
+def as_aliases(value: Any) -> tuple[str, ...]:
+    """Earlier URLs of an article, as paths of the site: /2025/06/03/alter-titel/."""
+    paths = []
+    for path in as_text_list(value):
+        parts = urlsplit(path)
+        if parts.scheme or parts.netloc or not path.startswith("/") or \
+                ".." in path.split("/") or "\\" in path or parts.query or parts.fragment:
+            raise FieldError(f"expected paths of this site such as /2025/06/03/alter-titel/, "
+                             f"got {show(path)}")
+        last = path.rsplit("/", 1)[1]
+        paths.append(path if path.endswith("/") or "." in last else path + "/")
+    return tuple(paths)
+
+
 Converter = Callable[[Any], Any]
 KNOWN_FIELDS: dict[str, Converter] = {
     "title": as_text,
@@ -121,5 +142,7 @@ KNOWN_FIELDS: dict[str, Converter] = {
     "source": as_text,
     "source_url": as_url,
     "lang": as_lang,
+    "type": as_page_type,
+    "aliases": as_aliases,
 }
 DATE_FIELDS = ("date", "updated")

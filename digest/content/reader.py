@@ -18,6 +18,7 @@ from ..markup import Markup, shorten, title_from_markdown
 from ..model import Article
 from ..slugs import slugify
 from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime, in_supported_range
+from .gitdates import FirstCommit
 
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
 YEAR = re.compile(r"^\d{4}$")
@@ -47,6 +48,35 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     front = text[first_newline + 1:end.start()]
     body = text[end.end() + 1:]
     return front, body, text[:end.end()].count("\n") + 2
+
+
+FRONT_MATTER_KEYS = frozenset((*KNOWN_FIELDS, *DATE_FIELDS, "featured", "aliases", "type",
+                               "updates", "corrections", "live", "live_until", "expires",
+                               "dateline", "image_caption", "image_credit"))
+"""Keys that open a file which lost its first '---'; a body line such as 'Berlin: Der Senat'
+starts with no such key."""
+FRONT_MATTER_LINE = re.compile(r"^([a-z_]+):(?: |$)")
+
+
+def missing_opening(text: str) -> tuple[str, int] | None:
+    """The message and line when a Markdown file starts with front matter but no '---'.
+
+    Without this check the YAML would be published as the article's text and pass check.
+    """
+    lines = text.split("\n")
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    match = FRONT_MATTER_LINE.match(lines[first]) if first is not None else None
+    if not match or match.group(1) not in FRONT_MATTER_KEYS:
+        return None
+    key = match.group(1)
+    above = "as the first line" + ("" if first == 0 else
+                                   f", in place of the empty lines above '{key}:'")
+    block = (ln for ln in lines[first:] if not ln.strip() or FRONT_MATTER_END.match(ln))
+    if next(block, "").strip():  # a '---' line ends the block before any blank line does
+        return f"'{key}': the front matter has no opening '---'; add a line '---' {above}", \
+            first + 1
+    return (f"'{key}': the front matter needs '---' lines around it; add a line '---' {above}, "
+            "and another after the last front matter line", first + 1)
 
 
 def is_date_only(value: Any) -> bool:
@@ -80,13 +110,31 @@ def read_source(source: SourceFile, max_size: int
     return data, stat.st_mtime, []
 
 
+def links_in(text: str, found: tuple[tuple[str, str], ...]
+             ) -> tuple[tuple[str, int, int], ...]:
+    """Each link to an article file as (its file as a source path, line, column): where a
+    link to a missing file is reported."""
+    lines = text.split("\n")
+    links = []
+    for target, written in found:
+        line, column = next(((n, row.index(written) + 1) for n, row in enumerate(lines, 1)
+                             if written in row), (1, 1))
+        links.append((target, line, column))
+    return tuple(links)
+
+
+PAGE_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+"""The date of a standalone page that gives none: it is in no listing, feed or edition."""
+
+
 class ArticleReader:
     """Reads article files into Articles; holds the reusable Markdown converter."""
 
     def __init__(self, config: Config):
         self.config = config
         self.tz = config.tz
-        self.markup = Markup(config.markdown, config.lang, config.allow_raw_html)
+        self.markup = Markup(config.markdown, config.lang, config.allow_raw_html,
+                             config.base_path)
 
     def read(self, source: SourceFile, siblings: frozenset[str] = frozenset()
              ) -> tuple[Article | None, list[Problem]]:
@@ -97,17 +145,19 @@ class ArticleReader:
         return self.from_bytes(source, data, mtime, siblings)
 
     def from_bytes(self, source: SourceFile, data: bytes, mtime: float,
-                   siblings: frozenset[str] = frozenset(), fingerprint: str = ""
+                   siblings: frozenset[str] = frozenset(), fingerprint: str = "",
+                   first_commit: FirstCommit | None = None
                    ) -> tuple[Article | None, list[Problem]]:
         """Decode and parse the bytes of one article file."""
         text, bad = decode(data, source.display)
         if bad or text is None:
             return None, [bad] if bad else []
         text = unicodedata.normalize("NFC", text)  # macOS editors may write NFD
-        return self.parse(source, text, mtime, siblings, fingerprint)
+        return self.parse(source, text, mtime, siblings, fingerprint, first_commit)
 
     def parse(self, source: SourceFile, text: str, mtime: float,
-              siblings: frozenset[str] = frozenset(), fingerprint: str = ""
+              siblings: frozenset[str] = frozenset(), fingerprint: str = "",
+              first_commit: FirstCommit | None = None
               ) -> tuple[Article | None, list[Problem]]:
         """Turn the text of one article file into an Article (see Article.fingerprint)."""
         display = source.display
@@ -115,6 +165,8 @@ class ArticleReader:
             front, body, body_line = split_front_matter(text)
         except ValueError as exc:
             return None, [problem(display, str(exc), 1, 1)]
+        if front is None and source.kind == "md" and (lost := missing_opening(text)):
+            return None, [problem(display, lost[0], lost[1], 1)]
         meta: dict[str, Any] = {}
         if front is not None:
             try:
@@ -176,6 +228,17 @@ class ArticleReader:
                 reported = True
         if date is None and reported:
             date = dt.datetime.fromtimestamp(int(mtime), self.tz)
+        elif date is None and fields.get("type") == "page":
+            date = PAGE_DATE  # a standalone page has no date; nothing shows one
+        elif date is None and first_commit is not None:  # the same in every full clone
+            date, time_known = dt.datetime.fromtimestamp(first_commit.timestamp, self.tz), True
+            if first_commit.shallow:
+                problems.append(first_commit.shallow)
+            try:
+                in_supported_range(date, self.tz)
+            except FieldError as exc:
+                problems.append(problem(display, f"'date': {exc} from the git commit that "
+                                        "added the file; add 'date:'", 1, 1))
         elif date is None:
             date, from_mtime = dt.datetime.fromtimestamp(int(mtime), self.tz), True
             problems.append(warning(display, "no date in the front matter, the file name or the "
@@ -205,7 +268,9 @@ class ArticleReader:
         if any(not p.warning for p in problems):
             return None, problems
 
-        rendered = self.markup.render(body, source.kind, fields.get("lang"))
+        rendered = self.markup.render(body, source.kind, fields.get("lang"),
+                                      PurePosixPath(display).parent.as_posix())
+        links = links_in(text, rendered.links)
         summary = fields.get("summary") or shorten(rendered.first_paragraph)
         extra = {k: v for k, v in meta.items()
                  if k not in KNOWN_FIELDS and k not in DATE_FIELDS}
@@ -220,6 +285,8 @@ class ArticleReader:
             image_alt=fields.get("image_alt", ""), source_name=fields.get("source"),
             source_url=fields.get("source_url"), lang=fields.get("lang"),
             html=rendered.html.encode("utf-8"), words=rendered.words, extra=extra,
+            page=fields.get("type") == "page", aliases=fields.get("aliases", ()),
+            links=links,
             fingerprint=fingerprint,
         ), problems
 

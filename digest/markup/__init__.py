@@ -16,6 +16,7 @@ import nh3
 from ..config import MarkdownSettings
 from ..slugs import slugify
 from .leanmarkdown import LeanMarkdown
+from .links import ContentLinksExtension
 
 SAFE_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
@@ -59,6 +60,8 @@ class Rendered:
     html: str
     first_paragraph: str
     words: int
+    links: tuple[tuple[str, str], ...] = ()
+    """(target inside content/, the link as written) for each link to an article file."""
 
 
 def smarten(html_text: str, lang: str) -> str:
@@ -177,22 +180,32 @@ def title_from_markdown(body: str) -> tuple[str | None, str]:
 class Markup:
     """Converts article bodies with one reusable Markdown instance."""
 
-    def __init__(self, settings: MarkdownSettings, lang: str, allow_raw_html: bool):
+    def __init__(self, settings: MarkdownSettings, lang: str, allow_raw_html: bool,
+                 base_path: str = "/"):
         configs = {name: dict(options) for name, options in settings.extension_configs.items()}
         if "toc" in settings.extensions:
             configs.setdefault("toc", {}).setdefault("slugify", lambda text, sep: slugify(text))
-        self.markdown = LeanMarkdown(markdown.Markdown(extensions=list(settings.extensions),
-                                                       extension_configs=configs,
-                                                       output_format="html"))
+        self.links = ContentLinksExtension(base_path)
+        self.markdown = LeanMarkdown(markdown.Markdown(
+            extensions=[*settings.extensions, self.links], extension_configs=configs,
+            output_format="html"))
         self.typographer = settings.typographer
         self.lang = lang
         self.allow_raw_html = allow_raw_html
 
-    def render(self, body: str, kind: str, lang: str | None = None) -> Rendered:
-        """Convert one body ('md' or 'txt') to safe HTML; quotes follow the article's language."""
+    def render(self, body: str, kind: str, lang: str | None = None, folder: str = ""
+               ) -> Rendered:
+        """Convert one body ('md' or 'txt') to safe HTML; quotes follow the article's language.
+
+        `folder`: the article's folder inside content/, where its links by file start.
+        """
+        found: list[tuple[str, str]] = []
         if kind == "txt":
             body_html = text_to_html(body)
         else:
+            processor = self.links.processor
+            assert processor is not None
+            processor.folder, processor.found = folder, found
             body_html = self.markdown.convert(body)
             if not self.allow_raw_html:
                 body_html = sanitize(body_html)
@@ -200,4 +213,4 @@ class Markup:
             body_html = smarten(body_html, lang.split("-")[0].lower() if lang else self.lang)
         match = FIRST_PARAGRAPH.search(body_html)
         first = plain_text(match.group(1)) if match else ""
-        return Rendered(body_html, first, len(visible_text(body_html).split()))
+        return Rendered(body_html, first, len(visible_text(body_html).split()), tuple(found))

@@ -15,8 +15,9 @@ from urllib.parse import quote
 
 from ..config import Config
 from ..content import Asset
+from ..errors import DigestError, problem
 from ..model import Entry, Group, Site, day_url, month_url, related_articles, year_url
-from .views import ARCHIVE_URL, SEARCH_URL, TAGS_URL, TOPICS_URL, Views, Whole
+from .views import Views, Whole
 
 RELATED_COUNT = 4
 
@@ -37,6 +38,8 @@ class Page:
     html: bool = True
     canonical: str = ""
     lastmod: str | None = None
+    listed: bool = True
+    """In the sitemap; a redirect from an earlier URL is not."""
 
     def inputs(self) -> bytes:
         """What the page is made of, as bytes: entries stand in by their keys."""
@@ -94,6 +97,12 @@ class Planner:
         return Page(self.output_path(url), template, maker, args,
                     canonical=self.views.absolute(url), lastmod=lastmod)
 
+    def links_of(self, entries: tuple[Entry, ...]) -> tuple[tuple[str, str], ...]:
+        """The URLs the bodies of these entries link to by file: part of a page's inputs, so
+        a page is made again when an article it links to moves."""
+        targets = dict.fromkeys(t for e in entries for t, _, _ in e.article.links)
+        return tuple((t, self.site.links[t]) for t in targets if t in self.site.links)
+
     def front_page(self) -> Page:
         return self.page("/", "index.html", "make_front",
                          self.site.days[:self.config.front_page_days])
@@ -110,7 +119,7 @@ class Planner:
                 lastmod = (updated.astimezone(tz) if updated else entry.local_date).isoformat()
                 pages.append(self.page(entry.url, "article.html", "make_article",
                                        Whole(entry), older, newer, tuple(related[id(entry)]),
-                                       lastmod=lastmod))
+                                       self.links_of((entry,)), lastmod=lastmod))
         return pages
 
     def day_pages(self) -> list[Page]:
@@ -142,7 +151,7 @@ class Planner:
         for year, month_counts in years.items():
             pages.append(self.page(year_url(self.config, year), "year.html", "make_year",
                                    year, tuple(month_counts)))
-        pages.append(self.page(ARCHIVE_URL, "archive.html", "make_archive",
+        pages.append(self.page(self.config.permalinks.archive, "archive.html", "make_archive",
                                tuple((year, tuple(m)) for year, m in years.items())))
         return pages
 
@@ -167,7 +176,8 @@ class Planner:
             pages += self.listing_pages(topic, "topic.html", "topic", feed)
         index = tuple((t.name, t.url, t.description, len(t.entries), t.entries[:3])
                       for t in self.site.topics)
-        pages.append(self.page(TOPICS_URL, "topics.html", "make_topics", index))
+        pages.append(self.page(self.config.permalinks.topics_index, "topics.html", "make_topics",
+                               index))
         return pages
 
     def tag_pages(self) -> list[Page]:
@@ -175,19 +185,35 @@ class Planner:
         for tag in self.site.tags:
             pages += self.listing_pages(tag, "tag.html", "tag")
         index = tuple((t.name, t.url, len(t.entries)) for t in self.site.tags)
-        pages.append(self.page(TAGS_URL, "tags.html", "make_tags", index))
+        pages.append(self.page(self.config.permalinks.tags_index, "tags.html", "make_tags", index))
         return pages
 
     def feed(self, url: str, title: str, entries: tuple[Entry, ...]) -> Page:
         chosen = tuple(Whole(e) for e in entries[:self.config.feeds.entries])
-        return Page(url.lstrip("/"), "feed.xml", "make_feed", (url, title, chosen),
+        links = self.links_of(tuple(w.entry for w in chosen))
+        return Page(url.lstrip("/"), "feed.xml", "make_feed", (url, title, chosen, links),
                     html=False)
+
+    def standalone_pages(self) -> list[Page]:
+        """Pages with `type: page` (Impressum, Datenschutz): in the sitemap, in no listing."""
+        return [self.page(entry.url, "page.html", "make_page", Whole(entry),
+                          self.links_of((entry,))) for entry in self.site.pages]
+
+    def redirect_pages(self) -> list[Page]:
+        """One page at each earlier URL of an article or page, leading to where it is now."""
+        pages = []
+        for alias, entry in self.site.redirects:
+            page = self.page(alias, "redirect.html", "make_redirect", alias, entry.url)
+            if not alias.endswith("/"):  # /alt.html is that file, not a folder
+                page = dataclasses.replace(page, path=alias.lstrip("/"))
+            pages.append(dataclasses.replace(page, listed=False))
+        return pages
 
     def search_pages(self) -> list[Page]:
         """The search page; Pagefind's bundle beside it is made after the build (search.py)."""
         if not self.config.search:
             return []
-        return [self.page(SEARCH_URL, "search.html", "make_search")]
+        return [self.page(self.config.permalinks.search, "search.html", "make_search")]
 
     def feed_pages(self) -> list[Page]:
         pages = [self.feed("/feed.xml", self.config.title, self.site.entries)]
@@ -237,13 +263,41 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
     planner = Planner(config, site, views)
     pages = [planner.front_page(), *planner.article_pages(), *planner.day_pages(),
              *planner.archive_pages(), *planner.topic_pages(), *planner.tag_pages(),
-             *planner.feed_pages(), *planner.search_pages(),
-             Page("404.html", "404.html", "make_not_found")]
-    urls = tuple((p.canonical, p.lastmod) for p in pages if p.html and p.path != "404.html")
+             *planner.feed_pages(), *planner.search_pages(), *planner.standalone_pages(),
+             *planner.redirect_pages(), Page("404.html", "404.html", "make_not_found")]
+    urls = tuple((p.canonical, p.lastmod) for p in pages
+                 if p.html and p.listed and p.path != "404.html")
     pages += [Page("sitemap.xml", "sitemap.xml", "make_sitemap", (urls,), html=False),
               Page("robots.txt", "robots.txt", "make_robots", html=False)]
+    refuse_shared_paths(config, pages)
     return Plan(tuple(pages), plan_copies(config, site, assets, theme_static, views),
                 ((".nojekyll", b""),), views.site_view(), views)
+
+
+def page_origin(config: Config, page: Page) -> str:
+    """What made a page, for a message: the article's file, else the kind of page."""
+    first = page.args[0] if page.args else None
+    if isinstance(first, Whole):
+        return first.entry.article.source
+    if page.maker == "make_redirect":
+        return f"an earlier URL (aliases) of {page.args[1]}"
+    return f"the {page.template.removesuffix('.html')} page"
+
+
+def refuse_shared_paths(config: Config, pages: list[Page]) -> None:
+    """Two pages at one path (an alias or a page slug on an index page's URL, a permalink
+    that meets a year's page) is an error naming both, never a silent overwrite."""
+    seen: dict[str, Page] = {}
+    problems = []
+    for page in pages:
+        first = seen.setdefault(page.path, page)
+        if first is not page:
+            problems.append(problem(config.root / "config.yaml" if not isinstance(
+                page.args[0] if page.args else None, Whole) else page.args[0].entry.article.source,
+                f"{page_origin(config, page)} and {page_origin(config, first)} would both be "
+                f"written to {page.path}; change a slug, an alias or a permalink"))
+    if problems:
+        raise DigestError(problems)
 
 
 def plan_copies(config: Config, site: Site, assets: tuple[Asset, ...],

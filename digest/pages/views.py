@@ -15,20 +15,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from markupsafe import Markup
+
 from .. import __version__
 from ..config import Config
-from ..dates import long_date, month_name
+from ..dates import long_date, month_name, weekday_date
+from ..markup.links import placeholder
 from ..model import Entry, Site, day_url, month_url, year_url
 from .jsonld import news_article
 
 if TYPE_CHECKING:
     from ..pages import Page
-
-ARCHIVE_URL = "/archive/"
-TOPICS_URL = "/topics/"
-TAGS_URL = "/tags/"
-SEARCH_URL = "/search/"
-
 
 @dataclass(frozen=True)
 class Whole:
@@ -96,16 +93,20 @@ class Views:
         return lang if "_" in lang else {"de": "de_DE", "en": "en_US"}.get(lang, lang)
 
     def site_view(self) -> dict[str, Any]:
+        fixed = self.config.permalinks
         return {
             "title": self.config.title, "description": self.config.description,
             "language": self.config.language, "base_url": self.base_url,
             "home_url": self.href("/"), "feed_url": self.href("/feed.xml"),
-            "topics_url": self.href(TOPICS_URL), "tags_url": self.href(TAGS_URL),
-            "archive_url": self.href(ARCHIVE_URL), "search_url": self.href(SEARCH_URL),
+            "topics_url": self.href(fixed.topics_index), "tags_url": self.href(fixed.tags_index),
+            "archive_url": self.href(fixed.archive), "search_url": self.href(fixed.search),
             "search": self.config.search, "topics": self.refs(self.site.topics),
             "nav_urls": [self.href(t.url) for t in self.site.topics] +
-                        [self.href(TOPICS_URL), self.href(ARCHIVE_URL)],
+                        [self.href(fixed.topics_index), self.href(fixed.archive)],
             "generator": f"digest {__version__}",
+            "menu": {place: [{"name": name, "url": self.href(url) if url.startswith("/")
+                              else url} for name, url in links]
+                     for place, links in self.site.menu.items()},
         }
 
     def by_topic(self, entries: tuple[Entry, ...]) -> list[dict[str, Any]]:
@@ -141,8 +142,18 @@ class Views:
                     for day, entries in days]
         return {"page": self.page_view("/", self.config.title), "editions": editions}
 
+    def linked(self, html: bytes, links: tuple[tuple[str, str], ...], absolute: bool = False
+               ) -> str:
+        """A body with its links by file pointing at the files' pages (see markup.links)."""
+        text = html.decode("utf-8")
+        for target, url in links:
+            text = text.replace(f'"{placeholder(target)}',
+                                f'"{self.absolute(url) if absolute else self.href(url)}')
+        return text
+
     def make_article(self, whole: Whole, older: Entry | None, newer: Entry | None,
-                     related: tuple[Entry, ...]) -> dict[str, Any]:
+                     related: tuple[Entry, ...], links: tuple[tuple[str, str], ...] = ()
+                     ) -> dict[str, Any]:
         entry = whole.entry
         article = entry.article
         image = None
@@ -153,7 +164,8 @@ class Views:
         view = {
             **self.teaser(entry),
             "updated": article.updated.astimezone(self.config.tz) if article.updated else None,
-            "tags": self.refs(entry.tags), "body": article.body, "image": image,
+            "tags": self.refs(entry.tags), "body": Markup(self.linked(article.html, links)),
+            "image": image,
             "source_url": article.source_url, "reading_time": max(1, round(article.words / 200)),
             "lang": article.lang or self.config.language,
             "day_url": self.href(day_url(self.config, entry.day)), "extra": article.extra,
@@ -173,8 +185,9 @@ class Views:
 
     def make_day(self, day: dt.date, entries: tuple[Entry, ...], older: dt.date | None,
                  newer: dt.date | None) -> dict[str, Any]:
-        return {"page": self.page_view(day_url(self.config, day), long_date(day, self.lang)),
-                "day": self.day_ref(day), "groups": self.by_topic(entries),
+        title = weekday_date(day, self.lang)
+        return {"page": self.page_view(day_url(self.config, day), title),
+                "day": {**self.day_ref(day), "title": title}, "groups": self.by_topic(entries),
                 "prev_day": self.day_ref(older) if older else None,
                 "next_day": self.day_ref(newer) if newer else None}
 
@@ -198,7 +211,8 @@ class Views:
 
     def make_archive(self, years: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
                      ) -> dict[str, Any]:
-        return {"page": self.page_view(ARCHIVE_URL, "", title_key="archive"),
+        return {"page": self.page_view(self.config.permalinks.archive, "",
+                                        title_key="archive"),
                 "years": [self.year_view(year, months) for year, months in years]}
 
     def make_listing(self, about: tuple[Any, ...], chunk: tuple[Entry, ...], own_url: str,
@@ -216,21 +230,24 @@ class Views:
                                "next_url": self.href(next_url) if next_url else None}}
 
     def make_topics(self, index: tuple[tuple[Any, ...], ...]) -> dict[str, Any]:
-        return {"page": self.page_view(TOPICS_URL, "", title_key="topics"),
+        return {"page": self.page_view(self.config.permalinks.topics_index, "",
+                                        title_key="topics"),
                 "topics": [{"name": name, "url": self.href(url), "description": description,
                             "count": count, "latest": [self.teaser(e) for e in latest]}
                            for name, url, description, count, latest in index]}
 
     def make_tags(self, index: tuple[tuple[str, str, int], ...]) -> dict[str, Any]:
-        return {"page": self.page_view(TAGS_URL, "", title_key="tags"),
+        return {"page": self.page_view(self.config.permalinks.tags_index, "",
+                                        title_key="tags"),
                 "tags": [{"name": name, "url": self.href(url), "count": count}
                          for name, url, count in index]}
 
-    def make_feed(self, url: str, title: str, chosen: tuple[Whole, ...]) -> dict[str, Any]:
+    def make_feed(self, url: str, title: str, chosen: tuple[Whole, ...],
+                  links: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
         items = [{**self.teaser(e), "link": self.absolute(e.url), "published": e.article.date,
                   "updated": e.article.updated or e.article.date,
-                  "content": e.article.html.decode("utf-8") if self.config.feeds.full_content
-                  else None}
+                  "content": self.linked(e.article.html, links, absolute=True)
+                  if self.config.feeds.full_content else None}
                  for e in (whole.entry for whole in chosen)]
         updated = max((i["updated"] for i in items), default=dt.datetime(2000, 1, 1,
                                                                          tzinfo=dt.UTC))
@@ -240,8 +257,28 @@ class Views:
                                       else "/"),
             "updated": updated, "entries": items}}
 
+    def make_page(self, whole: Whole, links: tuple[tuple[str, str], ...] = ()
+                  ) -> dict[str, Any]:
+        """A standalone page: its text, and when it was last changed if it says so."""
+        entry = whole.entry
+        article = entry.article
+        return {"page": self.page_view(entry.url, article.title, article.summary),
+                "article": {"title": article.title,
+                            "body": Markup(self.linked(article.html, links)),
+                            "updated": article.updated.astimezone(self.config.tz)
+                            if article.updated else None,
+                            "lang": article.lang or self.config.language,
+                            "extra": article.extra}}
+
+    def make_redirect(self, alias: str, target: str) -> dict[str, Any]:
+        """A page at an earlier URL that sends readers and search engines to the new one."""
+        return {"page": self.page_view(alias, "", canonical=self.absolute(target),
+                                       title_key="moved_title"),
+                "target": self.href(target), "target_absolute": self.absolute(target)}
+
     def make_search(self) -> dict[str, Any]:
-        return {"page": self.page_view(SEARCH_URL, "", title_key="search"),
+        return {"page": self.page_view(self.config.permalinks.search, "",
+                                        title_key="search"),
                 "search": {"base_url": self.base_path, "bundle_url": self.href("/pagefind/")}}
 
     def make_not_found(self) -> dict[str, Any]:
