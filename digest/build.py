@@ -34,6 +34,7 @@ from .cache import (
 from .commit import OutputState, locked, output_state
 from .config import Config
 from .content import (
+    EarlierAddresses,
     Inventory,
     KnownFiles,
     Loaded,
@@ -109,6 +110,8 @@ class Memo:
         self.known_paths: set[str] = set()
         self.readers: tuple[str, ArticleReader] | None = None
         self.git = GitHistory()
+        self.history = EarlierAddresses()
+        """Where each article stood in its earlier committed versions."""
         """When git first saw each article file, while HEAD stays."""
         self.urls: dict[str, str] | None = None
         """Each article's URL in the last build, by its file."""
@@ -178,17 +181,20 @@ def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
     return tuple(p if p.warning else dataclasses.replace(p, warning=True) for p in problems)
 
 
-def model_site(config: Config, articles: list[Article], options: BuildOptions,
-               now: dt.datetime, memo: Memo) -> tuple[Site, object, list[Problem]]:
+def model_site(config: Config, articles: list[Article], inventory: Inventory,
+               options: BuildOptions, now: dt.datetime, memo: Memo
+               ) -> tuple[Site, object, list[Problem]]:
     """Build the model, and the shape it has; with --skip-invalid, articles whose URL is
     taken are left out."""
+    earlier = memo.history.of(config, inventory, memo.reader(config))
     site, problems = memo.sites.build(config, articles, drafts=options.drafts,
-                                      future=options.future, now=now)
+                                      future=options.future, now=now, earlier=earlier)
     shape = memo.sites.shape
     if problems and options.skip_invalid:
         losers = {p.path for p in problems}
         site, _ = build_site(config, [a for a in articles if a.source not in losers],
-                             drafts=options.drafts, future=options.future, now=now)
+                             drafts=options.drafts, future=options.future, now=now,
+                             earlier=earlier)
         shape = object()  # a shape of its own: nothing planned for another is used
     return site, shape, problems
 
@@ -392,7 +398,8 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
                                                 memo.reader(config))
     stamp = input_stamp(*build_inputs(config, options, theme, inputs.inventory, stamps))
     laps.lap("parse")
-    site, shape, model_problems = model_site(config, articles, options, now, memo)
+    site, shape, model_problems = model_site(config, articles, inputs.inventory, options, now,
+                                                 memo)
     warnings = settle(problems + model_problems, options.skip_invalid)
     warnings += tuple(url_changes(state, site, memo))
     laps.lap("model")

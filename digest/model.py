@@ -216,13 +216,25 @@ class Place(NamedTuple):
     page: bool
     aliases: tuple[str, ...]
     links: tuple[tuple[str, int, int], ...]
+    earlier: tuple[tuple[str, dt.datetime | None], ...] = ()
+    """Slug and date (None: today's) of each earlier committed version of the file."""
 
 
-def place_of(article: Article) -> Place:
+def place_of(article: Article, earlier: tuple[tuple[str, dt.datetime | None], ...] = ()
+             ) -> Place:
     return Place(article.source, article.date, article.date.utcoffset(), article.slug,
                  article.topics, article.topics_from_folder, article.tags, article.draft,
                  article.updated, article.date.timestamp(), article.page, article.aliases,
-                 article.links)
+                 article.links, earlier)
+
+
+def earlier_urls(config: Config, where: Place, url: str) -> tuple[str, ...]:
+    """Every earlier URL of an article: its aliases, and where its committed versions were."""
+    found = dict.fromkeys(where.aliases)
+    for slug, date in where.earlier:
+        then = address(config, where._replace(slug=slug, date=date or where.date))
+        found.setdefault(then)
+    return tuple(u for u in found if u != url)
 
 
 @dataclass(frozen=True)
@@ -323,12 +335,13 @@ def arrange(config: Config, places: list[Place], every: list[Place] | None = Non
                                     "or title"))
     redirects = []
     for i in (*order, *pages):
-        for alias in places[i].aliases:
+        for alias in earlier_urls(config, places[i], urls[i]):
             first = owner.setdefault(alias, i)
             if first != i:
-                problems.append(problem(places[i].source, f"'aliases': {alias} is the URL of "
-                                        f"{places[first].source}; an earlier URL must not be "
-                                        "a page's URL"))
+                problems.append(problem(places[i].source, f"an earlier URL of this article, "
+                                        f"{alias} ('aliases' or its git history), is the URL "
+                                        f"of {places[first].source}; an earlier URL must not "
+                                        "be a page's URL"))
             else:
                 redirects.append((alias, i))
     by_topic: dict[str, list[int]] = defaultdict(list)
@@ -403,9 +416,12 @@ def furnish(shape: Shape, articles: list[Article], known: dict[int, Entry] | Non
 
 
 def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
-               future: bool = False, now: dt.datetime) -> tuple[Site, list[Problem]]:
+               future: bool = False, now: dt.datetime,
+               earlier: dict[str, tuple[tuple[str, dt.datetime | None], ...]] | None = None
+               ) -> tuple[Site, list[Problem]]:
     """Place the published articles and group them; duplicate URLs are problems."""
-    places = [place_of(a) for a in articles]
+    earlier = earlier or {}
+    places = [place_of(a, earlier.get(a.source, ())) for a in articles]
     shown = published(places, drafts, future, now)
     shape = arrange(config, [places[i] for i in shown], places)
     return furnish(shape, [articles[i] for i in shown]), list(shape.problems)
@@ -424,13 +440,20 @@ class SiteMemo:
         self.last_places: list[Place] = []
         """The places of every article of the last build, published or not."""
 
-    def place_of(self, article: Article) -> Place:
+    def place_of(self, article: Article, earlier: tuple[tuple[str, dt.datetime | None], ...]
+                 ) -> Place:
         known = self.places.get(id(article))
-        return known[1] if known is not None and known[0] is article else place_of(article)
+        if known is not None and known[0] is article and known[1].earlier == earlier:
+            return known[1]
+        return place_of(article, earlier)
 
     def build(self, config: Config, articles: list[Article], *, drafts: bool = False,
-              future: bool = False, now: dt.datetime) -> tuple[Site, list[Problem]]:
-        places = self.last_places = [self.place_of(a) for a in articles]
+              future: bool = False, now: dt.datetime,
+              earlier: dict[str, tuple[tuple[str, dt.datetime | None], ...]] | None = None
+              ) -> tuple[Site, list[Problem]]:
+        earlier = earlier or {}
+        places = self.last_places = [self.place_of(a, earlier.get(a.source, ()))
+                                     for a in articles]
         self.places = {id(a): (a, p) for a, p in zip(articles, places, strict=True)}
         shown = published(places, drafts, future, now)
         key = (config.fingerprint(), tuple(places), tuple(shown))

@@ -63,7 +63,8 @@ def test_an_earlier_url_that_is_a_live_url_is_an_error_naming_both_files(tmp_pat
         "content/politik/anders.md": "---\ntitle: Anders\ndate: 2025-06-02\n---\nX.\n"})
     result = run_digest("build", cwd=root)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert ("content/politik/neu.md: error: 'aliases': /2025/06/02/anders/ is the URL of "
+    assert ("content/politik/neu.md: error: an earlier URL of this article, "
+            "/2025/06/02/anders/ ('aliases' or its git history), is the URL of "
             "content/politik/anders.md") in result.stderr
 
 

@@ -250,3 +250,35 @@ def test_serve_reads_the_history_again_only_when_head_moves(tmp_path: Path) -> N
     later = history.dates(repo / "content")
     assert later is not first and set(later.added) == {"wirtschaft/bahnstreik.txt",
                                                        "politik/gipfel.txt"}
+
+
+def test_a_retitled_article_redirects_from_every_url_its_history_gave_it(tmp_path: Path
+                                                                         ) -> None:
+    """No alias written by anyone: each committed version's URL leads to the article, in
+    every fresh clone, and stays out of the sitemap and the feed."""
+    from .linkcrawl import broken_links
+
+    article = "content/politik/2025-06-03-stadtrat.md"
+    repo = new_repo(tmp_path / "repo", {
+        "config.yaml": CONFIG, article: "---\ntitle: Stadtrat tagt\n---\nText.\n"})
+    commit(repo, FIRST)
+    write_site(repo, {"config.yaml": CONFIG,
+                      article: "---\ntitle: Stadtrat tagt erneut\n---\nText.\n"})
+    commit(repo, LATER)
+    write_site(repo, {"config.yaml": CONFIG,
+                      article: "---\ntitle: Stadtrat beschließt Haushalt\n---\nText.\n"})
+    commit(repo, LATER)
+    site = clone(repo, tmp_path / "clone")
+    build_site(site)
+    out = site / "output"
+    new = "/2025/06/03/stadtrat-beschliesst-haushalt/"
+    for old in ("stadtrat-tagt", "stadtrat-tagt-erneut"):
+        html = (out / f"2025/06/03/{old}/index.html").read_text(encoding="utf-8")
+        assert f'<meta http-equiv="refresh" content="0; url={new}">' in html
+        assert '<meta name="robots" content="noindex">' in html
+    for listing in ("sitemap.xml", "feed.xml"):
+        assert "stadtrat-tagt" not in (out / listing).read_text(encoding="utf-8")
+    assert broken_links(out, "https://example.org/") == []
+    again = clone(repo, tmp_path / "again")
+    build_site(again)
+    assert tree(again / "output") == tree(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import unicodedata
 from collections.abc import Sequence
@@ -14,7 +15,15 @@ from ..config import Config
 from ..errors import Problem, problem, warning
 from ..model import Article
 from ..workers import Progress, run_parallel, stage_counter
-from .gitdates import FirstCommit, GitDates, GitHistory, shallow_warning
+from .gitdates import (
+    FirstCommit,
+    GitDates,
+    GitHistory,
+    read_blobs,
+    read_versions,
+    repository_state,
+    shallow_warning,
+)
 from .reader import ArticleReader, SourceFile, read_source
 
 ARTICLE_SUFFIXES = {".md": "md", ".markdown": "md", ".txt": "txt"}
@@ -354,3 +363,48 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
             problems += outcome[1]
     problems = list(dict.fromkeys(problems))  # a shallow clone's warning is given once
     return articles, problems, stamps
+
+
+Address = tuple[str, "dt.datetime | None"]
+"""A slug and a date (None: the article's own date), which give a URL."""
+
+
+class EarlierAddresses:
+    """Where each article stood in its earlier committed versions, from one `git log` and
+    one `git cat-file` pass: every earlier URL of an article gets a redirect, with no work
+    by anyone. Each version is read once per process; the pass runs again only when the
+    history or the files change."""
+
+    def __init__(self) -> None:
+        self.key: tuple[object, ...] | None = None
+        self.result: dict[str, tuple[Address, ...]] = {}
+        self.parsed: dict[tuple[str, str], Address | None] = {}
+
+    def of(self, config: Config, inventory: Inventory, reader: ArticleReader
+           ) -> dict[str, tuple[Address, ...]]:
+        """The addresses of the earlier versions of each article, by its source path."""
+        folder = config.content_path
+        state = repository_state(folder) if folder.is_dir() else None
+        if state is None:
+            return {}
+        key = (state, inventory.sources)
+        if key == self.key:
+            return self.result
+        versions = read_versions(folder)
+        sources = {s.rel_path: s for s in inventory.sources}
+        several = {rel: blobs for rel, blobs in versions.items()
+                   if rel in sources and len(blobs) > 1}
+        wanted = [blob for rel, blobs in several.items() for blob in blobs
+                  if (rel, blob) not in self.parsed]
+        contents = read_blobs(folder, list(dict.fromkeys(wanted)))
+        for rel, blobs in several.items():
+            for blob in blobs:
+                if (rel, blob) not in self.parsed and blob in contents:
+                    self.parsed[(rel, blob)] = reader.earlier_address(sources[rel],
+                                                                      contents[blob])
+        self.result = {
+            sources[rel].display: tuple(dict.fromkeys(
+                found for blob in blobs if (found := self.parsed.get((rel, blob)))))
+            for rel, blobs in several.items()}
+        self.key = key
+        return self.result

@@ -121,3 +121,57 @@ class GitHistory:
         if self.last is None or self.last[0] != state:
             self.last = (state, read_dates(folder, state[1] == "true"))
         return self.last[1]
+
+
+VERSIONS = ("log", "--format=%x01", "--raw", "--no-abbrev", "--no-renames", "--relative",
+            "--no-color", "-z", "--", ".")
+"""Every commit that added or changed a file below the current folder, with the blob of the
+file as that commit left it."""
+
+
+def read_versions(folder: Path) -> dict[str, tuple[str, ...]]:
+    """The blobs of every committed version of each file below `folder`, newest first, by its
+    path as find_content names it; empty when git cannot tell."""
+    out = run_git(folder, *VERSIONS)
+    if out is None:
+        return {}
+    versions: dict[str, list[str]] = {}
+    blob = None
+    for token in out.split(b"\0"):
+        text = token.strip()
+        if text.startswith(b":"):
+            fields = text.decode("ascii", "replace").split()
+            blob = fields[3] if len(fields) >= 5 and fields[4] in ("A", "M") \
+                and set(fields[3]) != {"0"} else None
+        elif blob is not None and text:
+            path = unicodedata.normalize("NFC", os.fsdecode(token))
+            versions.setdefault(path, []).append(blob)
+            blob = None
+    return {path: tuple(dict.fromkeys(blobs)) for path, blobs in versions.items()}
+
+
+def read_blobs(folder: Path, blobs: list[str]) -> dict[str, bytes]:
+    """The contents of some blobs, from one `git cat-file --batch`."""
+    if not blobs:
+        return {}
+    env = {k: v for k, v in os.environ.items() if k not in REPOSITORY_VARIABLES}
+    try:
+        done = subprocess.run(["git", "cat-file", "--batch"], cwd=folder, env=env,
+                              input="\n".join(blobs).encode() + b"\n", capture_output=True,
+                              check=False)
+    except OSError:
+        return {}
+    if done.returncode != 0:
+        return {}
+    found: dict[str, bytes] = {}
+    data, at = done.stdout, 0
+    while at < len(data):
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        at = end + 1
+        if len(header) < 3 or header[1] != b"blob":
+            continue
+        size = int(header[2])
+        found[header[0].decode()] = data[at:at + size]
+        at += size + 1
+    return found

@@ -290,6 +290,27 @@ class ArticleReader:
             fingerprint=fingerprint,
         ), problems
 
+    def earlier_address(self, source: SourceFile, data: bytes
+                        ) -> tuple[str, dt.datetime | None] | None:
+        """The slug and date (None: the article's own) an earlier version of a file gave,
+        for the redirect from its URL; None when that version cannot tell."""
+        try:
+            text = unicodedata.normalize("NFC", data.decode("utf-8-sig"))
+            front, body, _ = split_front_matter(text.replace("\r\n", "\n"))
+            meta = load_yaml(front) if front is not None else {}
+            if not isinstance(meta, dict):
+                return None
+            if source.kind == "txt" and front is None:
+                title = body.strip("\n").split("\n", 1)[0].strip()
+            else:
+                title = str(meta.get("title") or title_from_markdown(body)[0] or "")
+            slug = slugify(str(meta.get("slug") or title))
+            date = as_datetime(meta["date"], self.tz) if meta.get("date") is not None \
+                else self.date_from_path(source.rel_path)
+        except (UnicodeDecodeError, YamlSyntaxError, FieldError, ValueError, TypeError):
+            return None
+        return (slug, date) if slug else None
+
     def date_from_path(self, rel_path: str) -> dt.datetime | None:
         """A YYYY-MM-DD file name prefix, else content/YYYY/MM/DD/ folders; FieldError when
         that date is outside the supported years."""
