@@ -161,6 +161,30 @@ def placeholder_warnings(config: Config) -> list[Problem]:
                 found.append(warning(path.relative_to(config.root).as_posix(),
                                      f"placeholder left: replace '{text.strip()}' with the "
                                      "site's own details", number, column + 1))
+    return found + workflow_placeholders(config)
+
+
+WORKFLOW = ".github/workflows/pages.yml"
+WORKFLOW_PLACEHOLDER = re.compile(r"\b(OWNER|REPOSITORY|CHANGE[-_]?ME|PLACEHOLDER)\b|"
+                                  r"__[A-Z][A-Z_]*__")
+"""Words that stand for something the user was to fill in; a workflow that holds one fails."""
+
+
+def workflow_placeholders(config: Config) -> list[Problem]:
+    """A warning at each placeholder left in the Pages workflow outside comments: GitHub
+    would run it as written, and fail."""
+    path = config.root / WORKFLOW
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    found = []
+    for number, text in enumerate(lines, 1):
+        code = re.sub(r"(^|\s)#.*", "", text)  # a comment may name OWNER/REPOSITORY as example
+        for match in WORKFLOW_PLACEHOLDER.finditer(code):
+            found.append(warning(WORKFLOW, f"placeholder left in the workflow: "
+                                 f"'{match.group()}' in '{text.strip()}'; GitHub runs the "
+                                 "workflow as written", number, match.start() + 1))
     return found
 
 
