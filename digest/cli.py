@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -14,31 +15,40 @@ import click
 
 from . import __version__
 from .build import BuildOptions, BuildReport, build
+from .commands import github
 from .commit import output_state, recover
 from .config import Config, load_config
 from .errors import DigestError, Problem
 from .terminal import TerminalProgress
 
 
-def report_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
-    """Print problems one a line, paths relative to the working folder when inside it."""
+def report_problems(problems: list[Problem] | tuple[Problem, ...], annotate: bool = False
+                    ) -> None:
+    """Print problems one a line, paths relative to the working folder when inside it;
+    with `annotate` also as GitHub workflow annotations, which mark the file on the commit."""
     here = Path.cwd()
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE") or here).absolute()
     for item in problems:
         path = Path(item.path)
         if path.is_absolute() and path.is_relative_to(here):
             item = dataclasses.replace(item, path=path.relative_to(here).as_posix())
         click.echo(str(item), err=True)
+        if annotate:
+            click.echo(github.annotation(item, github.repository_path(item.path, workspace,
+                                                                      here)))
 
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Print DigestError as 'path:line:col: error: …' lines and exit with status 1."""
+    """Print DigestError as 'path:line:col: error: …' lines and exit with status 1; as
+    annotations too for a command with --format github (or under GitHub Actions)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except DigestError as exc:
-            report_problems(exc.problems)
+            annotate = "output_format" in kwargs and github.wanted(kwargs["output_format"])
+            report_problems(exc.problems, annotate)
             errors = sum(1 for p in exc.problems if not p.warning)
             click.echo(f"{errors} error{'s' if errors != 1 else ''}.", err=True)
             sys.exit(1)
@@ -105,26 +115,34 @@ def main() -> None:
               help="Worker processes (0: one per core).")
 @click.option("--skip-invalid", is_flag=True,
               help="Build the valid articles, report the invalid ones as warnings.")
+@click.option("--format", "output_format", type=click.Choice(["text", "github"]),
+              help="github: print each problem also as a GitHub Actions annotation and, with "
+                   "--skip-invalid, list them in the job summary.  [default: github when "
+                   "GITHUB_ACTIONS=true, else text]")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Say more about what is done.")
 @user_errors
 def build_command(config_path: Path, output: Path | None, drafts: bool, future: bool,
                   base_url: str | None, clean: bool, jobs: int, skip_invalid: bool,
-                  quiet: bool, verbose: bool) -> None:
+                  output_format: str | None, quiet: bool, verbose: bool) -> None:
     """Build the site into the output folder."""
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose exclude each other")
+    annotate = github.wanted(output_format)
     config = open_config(config_path, output, base_url)
     progress = TerminalProgress() if TerminalProgress.wanted(quiet) else None
+    skip_invalid = skip_invalid or config.on_error == "skip"
     options = BuildOptions(drafts=drafts, future=future, clean=clean, jobs=jobs,
-                           skip_invalid=skip_invalid or config.on_error == "skip",
+                           skip_invalid=skip_invalid,
                            progress=progress, notify=lambda text: click.echo(text, err=True))
     try:
         report = build(config, options)
     finally:
         if progress:
             progress.close()
-    report_problems(report.warnings)
+    report_problems(report.warnings, annotate)
+    if annotate and skip_invalid:
+        github.append_summary(github.step_summary(report.warnings, report.pages))
     if verbose and report.stages:
         click.echo("stages: " + ", ".join(f"{stage} {seconds:.2f} s"
                                           for stage, seconds in report.stages.items()))
@@ -201,9 +219,10 @@ def init_command(directory: Path, force: bool) -> None:
     for rel in report.created:
         verb = "overwrote" if rel in report.overwritten else "created"
         click.echo(f"{verb} {report.root / rel}")
-    if not report.package_known:
-        click.echo("note: set DIGEST_PACKAGE in .github/workflows/pages.yml to where pip can "
-                   "install digest from (this digest came from a local folder)")
+    if not report.released:
+        click.echo(f"note: digest {__version__} is a development version, which PyPI does "
+                   "not have: set DIGEST_VERSION in .github/workflows/pages.yml to a release "
+                   "(see 'pip index versions newsdigest')")
     where = "" if directory == Path(".") else f"cd {directory} && "
     click.echo(f"next: {where}digest serve   (edit config.yaml first: title, base_url)")
 
@@ -263,11 +282,14 @@ def check_command(config_path: Path) -> None:
 @click.option("--cname", metavar="DOMAIN", help="Custom domain, written as CNAME "
               "(default: cname in config.yaml).")
 @click.option("--no-push", is_flag=True, help="Commit to the branch but do not push.")
+@click.option("--allow-dirty", is_flag=True, help="Publish uncommitted changes to content/, "
+              "config.yaml, themes/ or static/ too (the commit message says so).")
 @click.option("--drafts", "--future", "unpublishable", is_flag=True,
               help="Refused: a published site never includes drafts or future articles.")
 @user_errors
 def publish_command(config_path: Path, remote: str, branch: str, message: str | None,
-                    cname: str | None, no_push: bool, unpublishable: bool) -> None:
+                    cname: str | None, no_push: bool, allow_dirty: bool,
+                    unpublishable: bool) -> None:
     """Build (never drafts or future articles) and publish to the gh-pages branch."""
     import tempfile
 
@@ -280,7 +302,11 @@ def publish_command(config_path: Path, remote: str, branch: str, message: str | 
                                   "--future' instead"))
 
     config = open_config(config_path)
-    target = prepare(config, remote=remote, branch=branch, cname=cname, push=not no_push)
+    target = prepare(config, remote=remote, branch=branch, cname=cname, push=not no_push,
+                     allow_dirty=allow_dirty, config_file=config_path.absolute())
+    if target.dirty:
+        click.echo(f"warning: publishing uncommitted changes to {len(target.dirty)} "
+                   f"file{'s' if len(target.dirty) != 1 else ''} (--allow-dirty)", err=True)
     with tempfile.TemporaryDirectory(prefix="digest-publish-") as tmp:
         scratch = scratch_config(config, Path(tmp))
         report = build(scratch, BuildOptions(drafts=False, future=False))

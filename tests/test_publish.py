@@ -55,10 +55,9 @@ def repo(tmp_path: Path) -> Path:
                    check=True)
     git(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
     git(root, "push", "--quiet", "origin", "main")
-    # Work in progress that publishing must leave exactly as it is.
+    # Work in progress outside the site's sources that publishing must leave as it is.
     (root / "notizen.txt").write_text("noch nicht fertig\n", encoding="utf-8")
-    (root / "content/politik/2025-06-03-haushalt.md").write_text(
-        SITE["content/politik/2025-06-03-haushalt.md"] + "Noch ein Satz.\n", encoding="utf-8")
+    (root / "entwurf.txt").write_text("nicht vorgemerkt\n", encoding="utf-8")
     git(root, "add", "notizen.txt")
     return root
 
@@ -98,6 +97,7 @@ def test_publish_pushes_the_built_site_to_gh_pages(repo: Path) -> None:
 def test_publish_uses_cname_from_config(repo: Path) -> None:
     config = repo / "config.yaml"
     config.write_text(config.read_text() + "cname: nachrichten.zeitung.de\n", encoding="utf-8")
+    git(repo, "commit", "--quiet", "-m", "Eigene Domain", "config.yaml")
     result = run_digest("publish", "--branch", "pages", cwd=repo)
     assert result.returncode == 0, result.stdout + result.stderr
     origin = repo.parent / "origin.git"
@@ -166,3 +166,65 @@ def test_publish_refuses_drafts_and_future_articles(repo: Path, flag: str) -> No
     assert state(repo) == before
     assert subprocess.run(["git", "-C", str(repo.parent / "origin.git"), "rev-parse",
                            "--verify", "--quiet", "gh-pages"]).returncode != 0
+
+
+def test_publish_refuses_uncommitted_sources_and_names_them(repo: Path) -> None:
+    (repo / "content/politik/2025-06-03-haushalt.md").write_text(
+        SITE["content/politik/2025-06-03-haushalt.md"] + "Noch ein Satz.\n", encoding="utf-8")
+    write_site(repo, {"config.yaml": SITE["config.yaml"],
+                      "content/sport/2025-06-05-neu.md": "---\ntitle: Neu\n---\nText.\n",
+                      "static/logo.svg": "<svg/>\n",
+                      "themes/default/templates/base.html": "{{ content }}\n"})
+    git(repo, "mv", "content/politik/2025-06-04-entwurf.md", "content/politik/entwurf.md")
+    before = state(repo)
+    refused(run_digest("publish", cwd=repo), "config.yaml: error: uncommitted changes",
+            "content/politik/2025-06-03-haushalt.md, content/politik/entwurf.md, "
+            "content/sport/2025-06-05-neu.md, static/logo.svg, "
+            "themes/default/templates/base.html;", "--allow-dirty")
+    assert state(repo) == before
+    assert git(repo.parent / "origin.git", "branch", "--list", "gh-pages") == ""
+
+    config = repo / "config.yaml"
+    git(repo, "stash", "--quiet", "--include-untracked")
+    config.write_text(config.read_text() + "description: Neu\n", encoding="utf-8")
+    refused(run_digest("publish", cwd=repo), "uncommitted changes in the site's sources: "
+            "config.yaml;")
+    other = repo / "andere.yaml"
+    other.write_text(config.read_text(), encoding="utf-8")
+    git(repo, "add", "andere.yaml")
+    git(repo, "commit", "--quiet", "-m", "Zweite Konfiguration", "andere.yaml")
+    # the config file publish reads counts, whatever its name
+    assert run_digest("publish", "--config", "andere.yaml", "--no-push",
+                      cwd=repo).returncode == 0
+    other.write_text(other.read_text() + "author: Redaktion\n", encoding="utf-8")
+    refused(run_digest("publish", "--config", "andere.yaml", cwd=repo), "andere.yaml;")
+
+
+def test_publish_allow_dirty_says_so_in_the_commit(repo: Path) -> None:
+    origin = repo.parent / "origin.git"
+    article = repo / "content/politik/2025-06-03-haushalt.md"
+    article.write_text(SITE["content/politik/2025-06-03-haushalt.md"] + "Noch ein Satz.\n",
+                       encoding="utf-8")
+    before = state(repo)
+    result = run_digest("publish", "--allow-dirty", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning: publishing uncommitted changes to 1 file (--allow-dirty)" in result.stderr
+    assert state(repo) == before
+    head = git(repo, "rev-parse", "--short", "HEAD").strip()
+    subject, _, body = git(origin, "log", "-1", "--format=%B", "gh-pages").partition("\n\n")
+    assert f"built from {head} with uncommitted changes" in subject
+    assert "Uncommitted: content/politik/2025-06-03-haushalt.md" in body
+    page = git(origin, "show", "gh-pages:2025/06/03/haushalt-beschlossen/index.html")
+    assert "Noch ein Satz." in page  # what was published is the working tree
+
+    again = run_digest("publish", "--allow-dirty", "-m", "Ausgabe vom 3. Juni", cwd=repo)
+    assert again.returncode == 0, again.stdout + again.stderr
+    message = git(origin, "log", "-1", "--format=%B", "gh-pages")
+    assert message.startswith("Ausgabe vom 3. Juni\n\n"
+                              f"Built from {head} with uncommitted changes.\n")
+
+    git(repo, "commit", "--quiet", "-am", "Noch ein Satz")
+    clean = run_digest("publish", "--allow-dirty", cwd=repo)
+    assert clean.returncode == 0 and "uncommitted" not in clean.stderr
+    subject = git(origin, "log", "-1", "--format=%s", "gh-pages").strip()
+    assert subject.startswith("Publish the site built from ") and "uncommitted" not in subject

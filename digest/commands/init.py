@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
 import zoneinfo
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from .. import __version__
@@ -14,7 +13,10 @@ from ..config.yamltext import load_yaml
 from ..errors import DigestError, problem
 
 SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
-PLACEHOLDER_PACKAGE = "digest[search] @ git+https://github.com/OWNER/digest@v" + __version__
+DISTRIBUTION = "newsdigest"
+"""digest's name on PyPI; PyPI's "digest" is another project."""
+RELEASE = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?")
+"""A version PyPI can have: final, pre- and post-releases; not .devN or +local."""
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,9 @@ class InitReport:
     overwritten: tuple[str, ...]
     package: str
     """The pip requirement the Pages workflow installs digest with."""
-    package_known: bool
-    """False when digest came from a local folder and the workflow needs editing."""
+    released: bool
+    """False for a development version, which PyPI does not have: the workflow needs a
+    released version then."""
 
 
 def scaffold_files() -> list[Path]:
@@ -45,28 +48,13 @@ def site_path(source: Path) -> str:
     return "/".join("." + p[4:] if p.startswith("dot-") else p for p in parts)
 
 
-def install_requirement() -> tuple[str, bool]:
-    """How CI can install the digest that runs now: from where pip got it (PEP 610)."""
-    try:
-        dist = metadata.distribution("digest")
-    except metadata.PackageNotFoundError:
-        return PLACEHOLDER_PACKAGE, False
-    # Without direct_url.json pip got digest from an index; PyPI's "digest" is another project.
-    raw = dist.read_text("direct_url.json")
-    if raw is None:
-        return PLACEHOLDER_PACKAGE, False
-    try:
-        origin = json.loads(raw)
-    except ValueError:
-        return PLACEHOLDER_PACKAGE, False
-    url = str(origin.get("url", ""))
-    if not url.startswith(("https://", "http://")):
-        return PLACEHOLDER_PACKAGE, False
-    vcs = origin.get("vcs_info")
-    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
-        revision = vcs.get("commit_id") or vcs.get("requested_revision")
-        return f"digest[search] @ git+{url}@{revision}", True
-    return f"digest[search] @ {url}", True
+def install_requirement(version: str = __version__) -> tuple[str, bool]:
+    """The requirement CI installs the digest that runs now with: its release on PyPI.
+
+    Also whether `version` looks like a release (1.2.3, 1.2.3rc1); a development or local
+    version (1.2.3.dev1, 1.2.3+local) was never uploaded, so CI could not install it.
+    """
+    return f"{DISTRIBUTION}=={version}", RELEASE.fullmatch(version) is not None
 
 
 def site_timezone(config_text: str) -> zoneinfo.ZoneInfo:
@@ -88,9 +76,9 @@ def init_site(target: Path, force: bool = False, now: dt.datetime | None = None)
     tz = site_timezone((SCAFFOLD / "config.yaml").read_text(encoding="utf-8"))
     # Today in the site's timezone, never in the future, so the front page is not empty.
     local = (now or dt.datetime.now(dt.UTC)).astimezone(tz).replace(second=0, microsecond=0)
-    package, known = install_requirement()
+    package, released = install_requirement()
     values = {"__DATETIME__": local.isoformat(), "__DATE__": local.date().isoformat(),
-              "__DIGEST_PACKAGE__": package}
+              "__DIGEST_VERSION__": __version__}
     plan = [(source, fill(site_path(source), values))
             for source in scaffold_files()]
     existing = [rel for _, rel in plan if (target / rel).exists()]
@@ -107,4 +95,4 @@ def init_site(target: Path, force: bool = False, now: dt.datetime | None = None)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(fill(source.read_text(encoding="utf-8"), values), encoding="utf-8")
     return InitReport(root=target, created=tuple(rel for _, rel in plan),
-                      overwritten=tuple(existing), package=package, package_known=known)
+                      overwritten=tuple(existing), package=package, released=released)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import ghp_import
 
+from .. import __version__
 from ..config import Config
 from ..errors import DigestError, problem
 
@@ -41,6 +42,8 @@ class Target:
     url: str
     source_commit: str
     """Short hash of HEAD, for the commit message; 'no commit yet' in a new repository."""
+    dirty: tuple[str, ...] = ()
+    """Source files that differ from HEAD, published with --allow-dirty."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,34 @@ def refuse(config: Config, message: str) -> DigestError:
     return DigestError(problem(config.root / "config.yaml", message))
 
 
+def uncommitted(config: Config, repo: Path, config_file: Path) -> tuple[str, ...]:
+    """The site's source files (content, config, themes, static) that differ from HEAD or
+    that git does not track, relative to the repository: what the commit hash would not say."""
+    specs = [config.content_path, config_file, config.root / "themes", config.static_path]
+    inside = [str(spec.resolve()) for spec in specs if spec.resolve().is_relative_to(repo)]
+    if not inside:
+        return ()
+    found = git(repo, "status", "--porcelain", "-z", "--untracked-files=all", "--", *inside)
+    if found.returncode != 0:
+        raise refuse(config, f"'git status' failed: {found.stderr.strip()}")
+    entries = iter(found.stdout.split("\0"))
+    files = []
+    for entry in entries:
+        if len(entry) > 3:
+            files.append(entry[3:])
+            if entry[0] in "RC":
+                next(entries, None)  # a rename's or copy's old path follows
+    return tuple(sorted(files))
+
+
+def listing(files: tuple[str, ...], most: int = 10) -> str:
+    shown = ", ".join(files[:most])
+    return shown + (f" and {len(files) - most} more" if len(files) > most else "")
+
+
 def prepare(config: Config, remote: str = "origin", branch: str = "gh-pages",
-            cname: str | None = None, push: bool = True) -> Target:
+            cname: str | None = None, push: bool = True, allow_dirty: bool = False,
+            config_file: Path | None = None) -> Target:
     """Check every precondition of a publish; raise DigestError naming the first one unmet."""
     found = git(config.root, "rev-parse", "--show-toplevel")
     if found.returncode != 0:
@@ -111,10 +140,16 @@ def prepare(config: Config, remote: str = "origin", branch: str = "gh-pages",
     if not name.strip() or not email.strip():
         raise refuse(config, "git does not know who commits; set it with "
                      "'git config user.name \"…\"' and 'git config user.email …'")
+    dirty = uncommitted(config, repo, config_file or config.root / "config.yaml")
+    if dirty and not allow_dirty:
+        raise refuse(config, f"uncommitted changes in the site's sources: {listing(dirty)}; "
+                     "commit them first, so that the published site is a commit's, or "
+                     "publish them anyway with --allow-dirty")
     head = git(repo, "rev-parse", "--short", "HEAD")
     return Target(repo=repo, branch=branch, remote=remote, remote_url=remote_url, push=push,
                   cname=cname, url=config.base_url,
-                  source_commit=head.stdout.strip() if head.returncode == 0 else "no commit yet")
+                  source_commit=head.stdout.strip() if head.returncode == 0 else "no commit yet",
+                  dirty=dirty)
 
 
 def scratch_config(config: Config, folder: Path) -> Config:
@@ -123,8 +158,19 @@ def scratch_config(config: Config, folder: Path) -> Config:
                                cache_dir=str(folder / "cache"))
 
 
-def default_message(target: Target) -> str:
-    return f"Publish the site built from {target.source_commit} with digest"
+def origin_line(target: Target) -> str:
+    """What the branch's commit was built from, saying so when it is not a commit alone."""
+    dirty = " with uncommitted changes" if target.dirty else ""
+    return f"built from {target.source_commit}{dirty}"
+
+
+def commit_message(target: Target, message: str | None = None) -> str:
+    """The user's message or ours; with --allow-dirty it always says what was uncommitted."""
+    subject = message or f"Publish the site {origin_line(target)} (digest {__version__})"
+    if not target.dirty:
+        return subject
+    said = "" if message is None else f"{origin_line(target).capitalize()}.\n\n"
+    return f"{subject}\n\n{said}Uncommitted: {listing(target.dirty, 50)}\n"
 
 
 def publish_site(target: Target, site_dir: Path, message: str | None = None) -> Published:
@@ -138,7 +184,7 @@ def publish_site(target: Target, site_dir: Path, message: str | None = None) -> 
     try:
         # ghp-import runs git in the current directory; it must be the repository.
         with contextlib.chdir(target.repo):
-            ghp_import.ghp_import(str(site_dir), mesg=message or default_message(target),
+            ghp_import.ghp_import(str(site_dir), mesg=commit_message(target, message),
                                   branch=target.branch, remote=target.remote, push=target.push,
                                   nojekyll=True, cname=target.cname)
     except ghp_import.GhpError as exc:
