@@ -321,6 +321,8 @@ def unchanged_report(state: OutputState, stamp: str, now: dt.datetime, started: 
         return None
     if not output_intact(state):
         return None
+    if record.builder != os.getpid():  # this process answers for the output now
+        save_record(state.record, dataclasses.replace(record, builder=os.getpid()))
     return BuildReport(pages=record.pages, written=0, unchanged=record.files, removed=0,
                        seconds=time.perf_counter() - started,
                        warnings=tuple(Problem(*w) for w in record.warnings), next_due=due,

@@ -22,8 +22,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 
 
 def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
-    """Write a site from a dict of relative paths to contents; text is dedented."""
-    if "config.yaml" not in files:
+    """Write a site from a dict of relative paths to contents; text is dedented.
+
+    A new site without config.yaml gets a default one; a site that has one keeps it.
+    """
+    if "config.yaml" not in files and not (root / "config.yaml").exists():
         files = {"config.yaml": "title: Testseite\nbase_url: https://example.org/\n", **files}
     for rel, content in files.items():
         path = root / rel

@@ -36,7 +36,6 @@ class PreviewServer:
         self.changed = threading.Condition()
         self.building = self.closing = False
         self.index_pending = False
-        self.last_record: tuple[int, int] | None = None
         # forked now, while this process has one thread: no build forks a threaded process
         self.builds = BuildProcess(load, options)
         self.watcher = Watcher(config_file)
@@ -81,7 +80,6 @@ class PreviewServer:
         for item in problems:
             self.log(str(item), err=True)
         problems = tuple(p for p in problems if not p.warning) or problems
-        self.last_record = self.record_mark()
         with self.changed:
             self.building = False
             old = self.state
@@ -94,20 +92,11 @@ class PreviewServer:
             self.log(str(item), err=True)
         return report
 
-    def record_mark(self) -> tuple[int, int] | None:
-        """Which process last wrote the output folder, and when."""
-        state = output_state(self.config.root, self.config.output_path, self.config.cache_path)
-        try:
-            mtime = state.record.stat().st_mtime_ns
-        except OSError:
-            return None
-        record = load_record(state.record)
-        return (record.builder if record else 0, mtime)
-
     def foreign_build(self) -> bool:
-        """Whether another process built the output since our last build."""
-        mark = self.record_mark()
-        return mark is not None and mark != self.last_record and mark[0] != self.builds.pid
+        """Whether another process (a `digest build`) made the output's last build."""
+        state = output_state(self.config.root, self.config.output_path, self.config.cache_path)
+        record = load_record(state.record)
+        return record is not None and record.builder != self.builds.pid
 
     def rebuild_loop(self) -> None:
         """Build once per settled burst of changes: never two at once, none lost."""
