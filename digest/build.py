@@ -71,6 +71,8 @@ class BuildOptions:
     """Told when the build must wait for another build of the same output folder."""
     index_later: bool = False
     """Keep the last search index as it is; a later build indexes (digest serve)."""
+    sources: bool = False
+    """Report the file of each article page (BuildReport.sources), for digest check."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Memo:
         """Where each article stood in its earlier committed versions."""
         """When git first saw each article file, while HEAD stays."""
         self.urls: dict[str, str] | None = None
+        self.urls_shape: object = None
         """Each article's URL in the last build, by its file."""
         self.sites = SiteMemo()
         self.plans = PlanMemo()
@@ -261,9 +264,12 @@ def writing(config: Config, state: OutputState, options: BuildOptions, memo: Mem
         writer.discard()
 
 
-def url_changes(state: OutputState, site: Site, memo: Memo) -> list[Problem]:
+def url_changes(state: OutputState, site: Site, shape: object, memo: Memo) -> list[Problem]:
     """A note for each article whose URL differs from the one it had in the last build:
     the editor learns it when it happens (a retitled story without a fixed slug)."""
+    if memo.urls_shape is not None and memo.urls_shape is shape:
+        return []  # the same shape: every URL as it was
+    memo.urls_shape = shape
     urls = {e.article.source: e.url for e in (*site.entries, *site.pages)}
     last = memo.urls
     if last is None:
@@ -403,7 +409,7 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     site, shape, model_problems = model_site(config, articles, inputs.inventory, options, now,
                                                  memo)
     warnings = settle(problems + model_problems, options.skip_invalid)
-    warnings += tuple(url_changes(state, site, memo))
+    warnings += tuple(url_changes(state, site, shape, memo))
     laps.lap("model")
     plan = memo.plans.plan_pages(config, site, shape, inputs.inventory.assets, theme.static)
     laps.lap("plan")
@@ -432,4 +438,4 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
         next_due=due, articles=len(site.entries), stages=laps.seconds, indexed=indexed,
         index_pending=options.index_later and config.search,
         sources={page.path: page.args[0].entry.article.source for page in plan.pages
-                 if page.maker == "make_article"})
+                 if page.maker == "make_article"} if options.sources else {})

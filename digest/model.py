@@ -439,6 +439,8 @@ class SiteMemo:
         self.site: Site | None = None
         self.last_places: list[Place] = []
         """The places of every article of the last build, published or not."""
+        self.all_articles: list[Article] = []
+        self.earlier: dict[str, tuple[tuple[str, dt.datetime | None], ...]] | None = None
 
     def place_of(self, article: Article, earlier: tuple[tuple[str, dt.datetime | None], ...]
                  ) -> Place:
@@ -452,9 +454,15 @@ class SiteMemo:
               earlier: dict[str, tuple[tuple[str, dt.datetime | None], ...]] | None = None
               ) -> tuple[Site, list[Problem]]:
         earlier = earlier or {}
-        places = self.last_places = [self.place_of(a, earlier.get(a.source, ()))
-                                     for a in articles]
-        self.places = {id(a): (a, p) for a, p in zip(articles, places, strict=True)}
+        last = self.all_articles
+        if earlier is self.earlier and len(last) == len(articles):
+            # the usual edit: the same articles, one or two of them new objects
+            places = [p if a is old else self.place_of(a, earlier.get(a.source, ()))
+                      for a, old, p in zip(articles, last, self.last_places, strict=True)]
+        else:
+            places = [self.place_of(a, earlier.get(a.source, ())) for a in articles]
+            self.places = {id(a): (a, p) for a, p in zip(articles, places, strict=True)}
+        self.last_places, self.all_articles, self.earlier = places, articles, earlier
         shown = published(places, drafts, future, now)
         key = (config.fingerprint(), tuple(places), tuple(shown))
         chosen = [articles[i] for i in shown]

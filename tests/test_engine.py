@@ -191,6 +191,31 @@ def test_workers_die_with_a_killed_build(tmp_path: Path) -> None:
     assert not alive(workers)
 
 
+def test_serve_builds_a_big_site_with_workers_and_all_die_when_serve_is_killed(
+        tmp_path: Path) -> None:
+    """Big enough that the build process starts worker processes: it may, and they die with
+    it, and it with the server."""
+    root = big_site(tmp_path / "site", 600)
+    with serving(root, "--port", "0") as served:
+        assert not any("bug in digest" in line for line in served.seen)
+        assert (root / "output/index.html").is_file()
+        builders = children_of(served.process.pid)
+        assert builders, "serve builds in a process of its own"
+        write_site(root, {"config.yaml": CONFIG.replace("Eins", "Zwei")})  # every page again
+        workers: set[int] = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not workers:
+            workers = {w for b in builders for w in children_of(b)}
+            time.sleep(0.005)
+        assert workers, "the rebuild of every page ran no workers"
+        served.process.send_signal(signal.SIGKILL)
+        served.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while alive(builders | workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(builders | workers)
+
+
 def test_serve_and_its_build_process_die_when_serve_is_killed(tmp_path: Path) -> None:
     root = small_site(tmp_path / "site")
     with serving(root) as served:

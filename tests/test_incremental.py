@@ -59,6 +59,7 @@ FRONT_MATTER = {
     "lang": ["en", "de"],
     "date": ["2025-06-01T09:00:00+02:00", "2025-06-02T09:00:00+01:00"],
     "rubrik": ["Meinung", "Bericht"],
+    "aliases": ["[/alt/weg/]", "[/2025/06/01/frueher/, /alt.html]"],
 }
 front = st.tuples(st.just("front"), st.integers(0, 2), st.sampled_from(sorted(FRONT_MATTER)),
                   st.integers(0, 2))
@@ -153,16 +154,32 @@ def relocate(root: Path, how: str, number: int) -> Path:
 
 
 relocation = st.tuples(st.just("relocate"), st.sampled_from(["move", "restore"]))
+committing = st.tuples(st.just("commit"))
+"""Commit every change: earlier versions of an article give it redirects (git history)."""
+
+
+def git(root: Path, *args: str) -> None:
+    import os
+    import subprocess
+
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_DATE": "2025-06-10T10:00:00+00:00",
+           "GIT_COMMITTER_DATE": "2025-06-10T10:00:00+00:00"}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.lists(st.one_of(edits, relocation), min_size=1, max_size=3),
-                      min_size=1, max_size=4))
+@given(steps=st.lists(st.lists(st.one_of(edits, relocation, committing), min_size=1,
+                               max_size=3), min_size=1, max_size=4))
 def test_incremental_build_equals_cold_build(tmp_path_factory, steps) -> None:
     root = tmp_path_factory.mktemp("inc") / "site"
     write_site(root, {"config.yaml": "title: Eins\nbase_url: https://e.org/sub/\nper_page: 2\n",
+                      ".gitignore": "/output/\n/.digest-cache/\n",
                       "content/politik/a0.md": article("Start", DAYS[0], None, False, None, "x"),
                       "content/sport/a1.md": article("Spiel", DAYS[1], None, False, None, "y")})
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "Redaktion")
+    git(root, "config", "user.email", "redaktion@example.org")
     build_site(root)
     moves = 0
     for batch in steps:
@@ -170,6 +187,9 @@ def test_incremental_build_equals_cold_build(tmp_path_factory, steps) -> None:
             if edit[0] == "relocate":
                 moves += 1
                 root = relocate(root, edit[1], moves)
+            elif edit[0] == "commit":
+                git(root, "add", "-A")
+                git(root, "commit", "-q", "--allow-empty", "-m", "Stand")
             else:
                 apply(root, edit)
         try:
@@ -256,7 +276,8 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.lists(st.one_of(in_place, in_place, edits), min_size=1, max_size=3),
+@given(steps=st.lists(st.lists(st.one_of(in_place, in_place, edits, committing), min_size=1,
+                               max_size=3),
                       min_size=1, max_size=5))
 def test_serve_rebuilds_equal_cold_builds(tmp_path_factory, steps) -> None:
     """The rebuilds of a warm process, told what changed as the watcher tells digest serve,
@@ -270,13 +291,20 @@ def test_serve_rebuilds_equal_cold_builds(tmp_path_factory, steps) -> None:
                       "content/politik/a0.md": article("Start", DAYS[0], None, False, None, "x"),
                       "content/sport/a1.md": article("Spiel", DAYS[1], None, False, None, "y"),
                       "content/sport/a2.md": article("Lauf", DAYS[1], None, False, "lauf", "z")})
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "Redaktion")
+    git(root, "config", "user.email", "redaktion@example.org")
     memo = Memo()
     build(load_config(root / "config.yaml"), None, memo)
     before = snapshot(root)
     changed: set[str] = set()
     for number, batch in enumerate(steps):
         for edit in batch:
-            apply(root, edit)
+            if edit[0] == "commit":
+                git(root, "add", "-A")
+                git(root, "commit", "-q", "--allow-empty", "-m", "Stand")
+            else:
+                apply(root, edit)
         after = snapshot(root)
         changed |= {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
         before = after

@@ -217,13 +217,13 @@ def build_checked(config: Config, now: dt.datetime
     Also returns the source file of each article page the build wrote.
     """
     try:
-        report = build(config, BuildOptions(now=now))
+        report = build(config, BuildOptions(now=now, sources=True))
         return list(report.warnings), report.sources
     except DigestError as strict:
         errors = list(strict.problems)
         known = {(p.path, p.line, p.column, p.message) for p in errors}
         try:
-            report = build(config, BuildOptions(now=now, skip_invalid=True))
+            report = build(config, BuildOptions(now=now, skip_invalid=True, sources=True))
         except DigestError:
             return errors, {}
         return errors + [p for p in report.warnings if (p.path, p.line, p.column, p.message)

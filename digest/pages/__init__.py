@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import pickle
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -353,6 +354,7 @@ class PlanMemo:
         self.site: Site | None = None
         self.plan: Plan | None = None
         self.by_entry: dict[int, list[int]] | None = None
+        self.assets: tuple[Asset, ...] | None = None
 
     def plan_pages(self, config: Config, site: Site, shape: object,
                    assets: tuple[Asset, ...], theme_static: dict[str, Path]) -> Plan:
@@ -374,7 +376,25 @@ class PlanMemo:
             for old, new in swaps.items():
                 self.by_entry[id(new)] = self.by_entry.pop(old, [])
             views = Views(config, site)
-            plan = Plan(tuple(pages), plan_copies(config, site, assets, theme_static, views),
+            copies = last.copies if assets is self.assets and not near_assets(
+                assets, (new for new in swaps.values())) else \
+                plan_copies(config, site, assets, theme_static, views)
+            plan = Plan(tuple(pages), copies,
                         last.files, views.site_view(), views)
-        self.site, self.plan = site, plan
+        self.site, self.plan, self.assets = site, plan, assets
         return plan
+
+
+def near_assets(assets: tuple[Asset, ...], entries: Iterable[Entry]) -> bool:
+    """Whether any of these entries stands in or below a folder that holds files it may
+    use (see attachment_copies): only then can an edit change which files are copied."""
+    folders = {asset.rel_path.rpartition("/")[0] for asset in assets}
+    for entry in entries:
+        folder = entry.article.rel_path.rpartition("/")[0]
+        while True:
+            if folder in folders:
+                return True
+            if not folder:
+                break
+            folder = folder.rpartition("/")[0]
+    return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import multiprocessing
 import traceback
 from collections.abc import Callable
@@ -46,6 +47,11 @@ def serve_builds(connection: Connection, load: Callable[[], Config],
             changed |= paths
         outcome = run_one(load, options, memo, changed, index)
         connection.send(outcome)
+        # Collect now, while the tab reloads, and set what survived aside: the memo holds
+        # millions of objects that a collection in the middle of the next build would scan.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
         if outcome[0] is not None:
             changed = set()
 
@@ -70,7 +76,9 @@ class BuildProcess:
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
         self.process = context.Process(target=serve_builds, args=(child, load, options),
-                                       name="digest-build", daemon=True)
+                                       name="digest-build")
+        # not a daemon: a daemonic process may not start the build's worker processes;
+        # close() ends it, and it dies with the server however the server dies
         self.process.start()
         child.close()
 

@@ -70,7 +70,7 @@ def is_litter(path: Path) -> bool:
 class Watcher(FileSystemEventHandler):
     """Watch config.yaml, content/, themes/ and static/; coalesce bursts of events."""
 
-    def __init__(self, config_file: Path, debounce: float = 0.06) -> None:
+    def __init__(self, config_file: Path, debounce: float = 0.03) -> None:
         self.config_file = normal(config_file)
         self.debounce = debounce
         self._observer = Observer()
