@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from peers import hugo_binary, hugo_cold, hugo_site
@@ -31,17 +29,27 @@ GENERATOR = HERE.parent.parent / "shared" / "bench" / "gen_corpus.py"
 CONFIG = "title: Bench\nbase_url: https://example.org/news/\nsearch: false\n"
 
 
+MEASURE = ("import resource, subprocess, sys, time\n"
+           "started = time.perf_counter()\n"
+           "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+           "seconds = time.perf_counter() - started\n"
+           "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+           "print(done.returncode, seconds, peak)\n"
+           "print(done.stdout[-2000:] + done.stderr[-2000:])\n")
+"""Runs one command in a process of its own, so that its peak memory is its own: the peak
+of a process's children is the largest of any child it ever waited for (Hugo's included)."""
+
+
 def run_build(site: Path, *args: str) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in MiB and the summary line of one `digest build`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "digest", "build", "--quiet", *args],
-                            cwd=site, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"build failed:\n{result.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) // 1024, result.stdout
+    """Wall seconds, peak RSS in MiB and the output of one `digest build`."""
+    result = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "digest",
+                             "build", "--quiet", *args], cwd=site, capture_output=True,
+                            text=True, check=True)
+    head, _, output = result.stdout.partition("\n")
+    code, seconds, peak = head.split()
+    if code != "0":
+        raise SystemExit(f"build failed:\n{output}")
+    return float(seconds), int(peak) // 1024, output
 
 
 def count_pages(site: Path) -> int:
