@@ -181,7 +181,8 @@ def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
     problems = sorted(problems, key=lambda p: (p.path, p.line, p.column))
     if not skip_invalid and any(not p.warning for p in problems):
         raise DigestError(problems)
-    return tuple(p if p.warning else dataclasses.replace(p, warning=True) for p in problems)
+    return tuple(p if p.warning else dataclasses.replace(p, warning=True, skipped=True)
+                 for p in problems)
 
 
 def model_site(config: Config, articles: list[Article], inventory: Inventory,
@@ -429,7 +430,8 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     files = written.written + written.unchanged
     save_record(state.record, BuildRecord(
         stamp, pages, len(site.entries), files, due.isoformat() if due else None,
-        [[p.path, p.line, p.column, p.message, p.warning] for p in warnings
+        [[p.path, p.line, p.column, p.message, p.warning, False, p.skipped]
+         for p in warnings
          if not p.note], os.getpid()))
     return BuildReport(
         pages=pages, written=written.written, unchanged=written.unchanged,

@@ -17,6 +17,8 @@ class Problem:
     warning: bool = False
     note: bool = False
     """Neither wrong nor doubtful: something the user should know happened."""
+    skipped: bool = False
+    """An error that --skip-invalid turned into a warning: its file is left out."""
 
     def __str__(self) -> str:
         kind = "note" if self.note else "warning" if self.warning else "error"

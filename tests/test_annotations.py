@@ -98,7 +98,8 @@ def test_the_scheduled_run_publishes_the_valid_articles_and_reports_the_invalid(
                         r"invalid YAML.*", found[0])
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n### digest build: 1 problem in 1 file\n")
-    assert "| `content/politik/kaputt.md` |" in text and "invalid YAML" in text
+    assert "| `content/politik/kaputt.md` |" in text and "error (left out): invalid YAML" in text
+    assert "Left out: `content/politik/kaputt.md`" in text
     assert "--skip-invalid" in text
 
     # a build without problems adds nothing to the summary
@@ -114,7 +115,7 @@ def test_the_summary_table_keeps_its_columns() -> None:
                          Problem("content/d.md", 0, 0, "URL changed", warning=True, note=True)],
                         pages=5)
     assert "### digest build: 2 problems in 2 files" in text
-    assert "| `content/a\\|b.md` | 2:1 | bad \\| worse and more |" in text
-    assert "| `content/c.md` |  | empty |" in text
+    assert "| `content/a\\|b.md` | 2:1 | warning: bad \\| worse and more |" in text
+    assert "| `content/c.md` |  | warning: empty |" in text
     assert "URL changed" not in text
     assert step_summary([], pages=5) == ""

@@ -70,11 +70,15 @@ def step_summary(problems: Iterable[Problem], pages: int) -> str:
     lines = [f"### digest build: {len(found)} problem{'s' if len(found) != 1 else ''} in "
              f"{files} file{'s' if files != 1 else ''}", "",
              f"Built with `--skip-invalid`: the valid articles are in the site ({pages} "
-             "pages); a file with an error is left out of it until it is fixed.", "",
-             "| file | line | problem |", "|---|---|---|"]
+             "pages); a file with an error is left out of it until it is fixed.", ""]
+    skipped = sorted({p.path for p in found if p.skipped})
+    if skipped:
+        lines += ["Left out: " + ", ".join(f"`{cell(path)}`" for path in skipped), ""]
+    lines += ["| file | line | problem |", "|---|---|---|"]
     for item in found:
         where = f"{item.line}:{item.column or 1}" if item.line else ""
-        lines.append(f"| `{cell(item.path)}` | {where} | {cell(item.message)} |")
+        kind = "error (left out)" if item.skipped else "warning"
+        lines.append(f"| `{cell(item.path)}` | {where} | {kind}: {cell(item.message)} |")
     return "\n".join(lines) + "\n\n"
 
 
