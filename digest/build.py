@@ -302,15 +302,16 @@ def option_key(options: BuildOptions) -> tuple[bool, ...]:
 
 
 def build_inputs(config: Config, options: BuildOptions, theme: Theme, inventory: Inventory,
-                 stamps: list[Stamp]) -> tuple[Any, ...]:
-    """Everything a build reads: code, settings, theme, options, articles, other files, and
-    the files skipped with a warning (so that a new one is warned about)."""
+                 stamps: list[Stamp], history: object = None) -> tuple[Any, ...]:
+    """Everything a build reads: code, settings, theme, options, articles, other files, the
+    files skipped with a warning (so that a new one is warned about), and the state of the
+    git history (earlier URLs come from it)."""
     static = config.static_path
     static_files = sorted(p for p in static.rglob("*") if p.is_file()) if static.is_dir() else []
     root = config.root
     return (code_fingerprint(), config.fingerprint(), theme.fingerprint(), option_key(options),
             stamps, file_stamps(root, [a.path for a in inventory.assets]),
-            file_stamps(root, static_files), [p.message for p in inventory.problems])
+            file_stamps(root, static_files), [p.message for p in inventory.problems], history)
 
 
 def unchanged_report(state: OutputState, stamp: str, now: dt.datetime, started: float
@@ -390,7 +391,7 @@ def run_stages(config: Config, options: BuildOptions, state: OutputState, memo: 
     report = None
     if keyed and not options.clean:
         stamp = input_stamp(*build_inputs(config, options, inputs.theme, inventory,
-                                          inputs.loaded.stamp()))
+                                          inputs.loaded.stamp(), memo.git.state))
         report = unchanged_report(state, stamp, now, laps.started)
     if report is None:
         report = make_site(config, options, state, memo, inputs, now, laps)
@@ -405,7 +406,8 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     articles, problems, stamps = parse_articles(config, inputs.loaded, cache, options.jobs,
                                                 options.progress, memo.files,
                                                 memo.reader(config))
-    stamp = input_stamp(*build_inputs(config, options, theme, inputs.inventory, stamps))
+    stamp = input_stamp(*build_inputs(config, options, theme, inputs.inventory, stamps,
+                                      memo.git.state))
     laps.lap("parse")
     site, shape, model_problems = model_site(config, articles, inputs.inventory, options, now,
                                                  memo)

@@ -110,12 +110,16 @@ class GitHistory:
 
     def __init__(self) -> None:
         self.last: tuple[tuple[str, ...], GitDates | None] | None = None
+        self.state: tuple[str, ...] | None = None
+        """The repository's state at the last look (HEAD, shallow boundary, folder): every
+        git-derived input of a build (dates, earlier URLs) changes only with it."""
 
     def dates(self, folder: Path) -> GitDates | None:
         """The dates of the files committed below `folder`; None outside a git repository."""
+        self.state = None
         if not folder.is_dir():
             return None
-        state = repository_state(folder)
+        state = self.state = repository_state(folder)
         if state is None:
             return None
         if self.last is None or self.last[0] != state:

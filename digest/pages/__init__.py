@@ -302,10 +302,15 @@ def refuse_shared_paths(config: Config, pages: list[Page]) -> None:
 
 
 def plan_copies(config: Config, site: Site, assets: tuple[Asset, ...],
-                theme_static: dict[str, Path], views: Views) -> tuple[Copy, ...]:
-    """The theme's static files, the files beside articles and the site's static/ folder."""
+                theme_static: dict[str, Path], views: Views,
+                attachments: list[Copy] | None = None) -> tuple[Copy, ...]:
+    """The theme's static files, the files beside articles and the site's static/ folder.
+
+    `attachments`: the files beside articles when they are known to be as they were.
+    """
     copies = [Copy(rel, path) for rel, path in theme_static.items()]
-    copies += attachment_copies(config, site, assets, views)
+    copies += attachment_copies(config, site, assets, views) if attachments is None \
+        else attachments
     static = config.static_path
     if static.is_dir():
         copies += [Copy(p.relative_to(static).as_posix(), p) for p in sorted(static.rglob("*"))
@@ -355,6 +360,8 @@ class PlanMemo:
         self.plan: Plan | None = None
         self.by_entry: dict[int, list[int]] | None = None
         self.assets: tuple[Asset, ...] | None = None
+        self.attachments: list[Copy] = []
+        """The files beside articles, as the last plan copies them."""
 
     def plan_pages(self, config: Config, site: Site, shape: object,
                    assets: tuple[Asset, ...], theme_static: dict[str, Path]) -> Plan:
@@ -364,6 +371,7 @@ class PlanMemo:
                 len(before.entries) != len(site.entries):
             plan = plan_pages(config, site, assets, theme_static)
             self.key, self.shape, self.by_entry = key, shape, None
+            self.attachments = attachment_copies(config, site, assets, plan.views)
         else:
             swaps = {id(old): new for old, new in zip(before.entries, site.entries, strict=True)
                      if old is not new}
@@ -376,10 +384,11 @@ class PlanMemo:
             for old, new in swaps.items():
                 self.by_entry[id(new)] = self.by_entry.pop(old, [])
             views = Views(config, site)
-            copies = last.copies if assets is self.assets and not near_assets(
-                assets, (new for new in swaps.values())) else \
-                plan_copies(config, site, assets, theme_static, views)
-            plan = Plan(tuple(pages), copies,
+            same = assets is self.assets and not near_assets(assets, swaps.values())
+            if not same:
+                self.attachments = attachment_copies(config, site, assets, views)
+            plan = Plan(tuple(pages), plan_copies(config, site, assets, theme_static, views,
+                                                  self.attachments),
                         last.files, views.site_view(), views)
         self.site, self.plan, self.assets = site, plan, assets
         return plan
