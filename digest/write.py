@@ -106,11 +106,6 @@ class OutputWriter:
         self.staged: dict[str, Path] = {}
         self.unchanged = 0
 
-    @staticmethod
-    def ensure(folder: Path) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
     def target(self, rel: str) -> str:
         """The output path for a relative path; its folder, links resolved, must be inside.
 

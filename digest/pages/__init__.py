@@ -275,11 +275,17 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
                 ((".nojekyll", b""),), views.site_view(), views)
 
 
-def page_origin(config: Config, page: Page) -> str:
-    """What made a page, for a message: the article's file, else the kind of page."""
+def page_source(page: Page) -> Whole | None:
+    """The article or standalone page a page shows, if it shows one."""
     first = page.args[0] if page.args else None
-    if isinstance(first, Whole):
-        return first.entry.article.source
+    return first if isinstance(first, Whole) else None
+
+
+def page_origin(page: Page) -> str:
+    """What made a page, for a message: the article's file, else the kind of page."""
+    whole = page_source(page)
+    if whole is not None:
+        return whole.entry.article.source
     if page.maker == "make_redirect":
         return f"an earlier URL (aliases) of {page.args[1]}"
     return f"the {page.template.removesuffix('.html')} page"
@@ -293,10 +299,11 @@ def refuse_shared_paths(config: Config, pages: list[Page]) -> None:
     for page in pages:
         first = seen.setdefault(page.path, page)
         if first is not page:
-            problems.append(problem(config.root / "config.yaml" if not isinstance(
-                page.args[0] if page.args else None, Whole) else page.args[0].entry.article.source,
-                f"{page_origin(config, page)} and {page_origin(config, first)} would both be "
-                f"written to {page.path}; change a slug, an alias or a permalink"))
+            whole = page_source(page)
+            where = whole.entry.article.source if whole else config.root / "config.yaml"
+            problems.append(problem(where, f"{page_origin(page)} and {page_origin(first)} "
+                                    f"would both be written to {page.path}; change a slug, "
+                                    "an alias or a permalink"))
     if problems:
         raise DigestError(problems)
 
