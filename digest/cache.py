@@ -41,7 +41,9 @@ def parse_settings(config: Config) -> str:
     """The settings that change how an article file is read."""
     return repr((config.timezone, config.default_topic, config.language, config.markdown,
                  config.allow_raw_html, config.max_file_size, config.content_dir,
-                 config.base_path))
+                 config.base_path, config.agencies, config.inbox_dir,
+                 [(slug, info.name, info.keywords, info.exclude)
+                  for slug, info in config.topics.items()]))
 
 
 class ArticleCache:

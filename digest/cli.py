@@ -258,12 +258,26 @@ def new_command(title: str, topic: str | None, when: str | None, txt: bool,
 
 @main.command("check")
 @config_option
+@click.option("--topics", "explain_topics", is_flag=True,
+              help="Also print the topic each agency item took by keyword, and why.")
+@click.option("--stories", "explain_stories", is_flag=True,
+              help="Also print every story that folds several versions, with similarities.")
 @user_errors
-def check_command(config_path: Path) -> None:
+def check_command(config_path: Path, explain_topics: bool, explain_stories: bool) -> None:
     """Check config, every article and every internal link; write nothing."""
     from .commands.check import check_site
 
-    report = check_site(open_config(config_path))
+    config = open_config(config_path)
+    report = check_site(config)
+    if explain_topics or explain_stories:
+        import datetime as dt
+
+        from .commands.explain import read_site, story_lines, topic_lines
+
+        articles, site, memo = read_site(config, dt.datetime.now(dt.UTC))
+        for line in (topic_lines(config, articles, memo) if explain_topics else []) + \
+                (story_lines(config, site) if explain_stories else []):
+            click.echo(line)
     report_problems(report.problems)
     warnings = len(report.problems) - report.errors
     click.echo(f"checked {report.pages} pages and {report.links} links: {report.errors} "

@@ -6,11 +6,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
+from .agency.stories import Story, StoryMemo
 from .config import Config
 from .errors import Problem, problem
 from .slugs import slugify
@@ -58,6 +60,14 @@ class Article:
     links: tuple[tuple[str, int, int], ...] = ()
     """Links to other content files in the body: (source path, line, column)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    dateline: str | None = None
+    """The place of the body's dateline (Berlin), or as the front matter gives it."""
+    topic_words: tuple[tuple[str, int], ...] = ()
+    """The keyword rules that chose the topic, with their counts (§10)."""
+    sketch: bytes = b""
+    """The hashes of the body's word shingles, to find other versions of the story."""
+    story: Story | None = None
+    """The versions of the story this article shows, when it folds several."""
     fingerprint: str = ""
     """A hash of everything the article was made from; equal fingerprints, equal articles."""
 
@@ -423,8 +433,18 @@ def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
     earlier = earlier or {}
     places = [place_of(a, earlier.get(a.source, ())) for a in articles]
     shown = published(places, drafts, future, now)
-    shape = arrange(config, [places[i] for i in shown], places)
-    return furnish(shape, [articles[i] for i in shown]), list(shape.problems)
+    chosen, where = StoryMemo().fold(config.stories, [articles[i] for i in shown],
+                                     [places[i] for i in shown], urls_of(config))
+    shape = arrange(config, where, places)
+    return furnish(shape, chosen), list(shape.problems)
+
+
+def urls_of(config: Config) -> Callable[[Place], tuple[str, ...]]:
+    """A place's URL and its earlier ones: what a folded version leaves to redirect."""
+    def urls(where: Place) -> tuple[str, ...]:
+        url = address(config, where)
+        return (url, *earlier_urls(config, where, url))
+    return urls
 
 
 class SiteMemo:
@@ -441,6 +461,7 @@ class SiteMemo:
         """The places of every article of the last build, published or not."""
         self.all_articles: list[Article] = []
         self.earlier: dict[str, tuple[tuple[str, dt.datetime | None], ...]] | None = None
+        self.stories = StoryMemo()
 
     def place_of(self, article: Article, earlier: tuple[tuple[str, dt.datetime | None], ...]
                  ) -> Place:
@@ -464,12 +485,13 @@ class SiteMemo:
             self.places = {id(a): (a, p) for a, p in zip(articles, places, strict=True)}
         self.last_places, self.all_articles, self.earlier = places, articles, earlier
         shown = published(places, drafts, future, now)
-        key = (config.fingerprint(), tuple(places), tuple(shown))
-        chosen = [articles[i] for i in shown]
+        chosen, where = self.stories.fold(config.stories, [articles[i] for i in shown],
+                                          [places[i] for i in shown], urls_of(config))
+        key = (config.fingerprint(), tuple(places), tuple(shown), tuple(where))
         if key == self.key and self.shape is not None and self.site is not None:
             site = self.refurnish(self.shape, self.site, chosen)
         else:
-            self.shape, self.key = arrange(config, [places[i] for i in shown], places), key
+            self.shape, self.key = arrange(config, where, places), key
             site = furnish(self.shape, chosen)
         self.articles, self.site = chosen, site
         return site, list(self.shape.problems)

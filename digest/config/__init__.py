@@ -29,6 +29,11 @@ class TopicInfo:
     """Display name; by default the most common spelling in the articles."""
     description: str = ""
     """Shown on the topic page and the topic index."""
+    keywords: tuple[str, ...] = ()
+    """Words that give this topic to an article without one (§10): 'Bundesliga*' and
+    '*fußball*' match compounds; case and umlauts do not matter."""
+    exclude: tuple[str, ...] = ()
+    """Words that keep an article out of this topic whatever else it matches."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,19 @@ class Feeds:
 
 
 @dataclass(frozen=True)
+class Stories:
+    """Wire updates and duplicates folded into one story (§10)."""
+
+    fold: bool = True
+    window: int = 72
+    """Hours between two versions of one story, at most."""
+    similarity: float = 0.4
+    """Jaccard similarity of two texts' word shingles from which they are one story: versions
+    of one wire story score 0.45 to 0.85 in the tests' agency copy, different stories of the
+    same day and topic below 0.05."""
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything config.yaml can say, with the defaults a new site gets."""
 
@@ -118,6 +136,11 @@ class Config:
     """Keep raw HTML in Markdown as it is; by default it is sanitized."""
     feeds: Feeds = field(default_factory=Feeds)
     menu: Menu = field(default_factory=Menu)
+    agencies: tuple[str, ...] = ()
+    """Agencies whose dateline gives an article its source, beside dpa, AFP, AP, Reuters, …"""
+    inbox_dir: str = ""
+    """A folder in content/ for agency copy: its articles take their topic by keyword."""
+    stories: Stories = field(default_factory=Stories)
     search: bool = True
     author: str = ""
     """Publisher name for feeds and structured data; defaults to the title."""
@@ -237,9 +260,46 @@ def check_values(config: Config) -> list[SchemaProblem]:
                                    f"'en-GB', got {config.language!r}"))
     if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
         found.append(SchemaProblem(("theme",), f"no folder themes/{config.theme}/ in the site"))
+    found += agency_problems(config)
     markdown_problem = check_markdown(config.markdown)
     if markdown_problem:
         found.append(markdown_problem)
+    return found
+
+
+def rule_problem(rule: str) -> str | None:
+    """Why a keyword or exclude rule cannot be used, or None."""
+    core = rule.strip().strip("*")
+    if not re.search(r"\w", core):
+        return f"a rule needs letters or digits: {rule!r} matches nothing or everything"
+    if "*" in core:
+        return f"'*' may only start or end a rule ('Bundesliga*', '*fußball*'), got {rule!r}"
+    return None
+
+
+def agency_problems(config: Config) -> list[SchemaProblem]:
+    """Keyword rules that match nothing or everything, empty agencies, odd story settings."""
+    found = []
+    for slug, info in config.topics.items():
+        for kind in ("keywords", "exclude"):
+            for number, rule in enumerate(getattr(info, kind)):
+                message = rule_problem(rule)
+                if message:
+                    found.append(SchemaProblem(("topics", slug, kind, number), message))
+    for number, name in enumerate(config.agencies):
+        if not name.strip() or any(c in name for c in "()/,"):
+            found.append(SchemaProblem(("agencies", number), "expected an agency's name as "
+                                       f"its datelines write it ('dpa', 'AFP'), got {name!r}"))
+    if config.stories.window < 1:
+        found.append(SchemaProblem(("stories", "window"), "expected a number of hours of at "
+                                   "least 1"))
+    if not 0 < config.stories.similarity <= 1:
+        found.append(SchemaProblem(("stories", "similarity"), "expected a number above 0 and "
+                                   f"at most 1, got {config.stories.similarity}"))
+    if config.inbox_dir.strip("/") != config.inbox_dir or "/" in config.inbox_dir or \
+            config.inbox_dir in (".", ".."):
+        found.append(SchemaProblem(("inbox_dir",), "expected the name of a folder directly in "
+                                   f"the content folder, got {config.inbox_dir!r}"))
     return found
 
 

@@ -144,5 +144,6 @@ KNOWN_FIELDS: dict[str, Converter] = {
     "lang": as_lang,
     "type": as_page_type,
     "aliases": as_aliases,
+    "dateline": as_text,
 }
 DATE_FIELDS = ("date", "updated")

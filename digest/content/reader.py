@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..agency.dateline import Agencies
+from ..agency.keywords import TopicRules
+from ..agency.stories import sketch
 from ..config import Config
 from ..config.textfile import decode
 from ..config.yamltext import YamlSyntaxError, key_position, load_yaml
@@ -135,6 +138,9 @@ class ArticleReader:
         self.tz = config.tz
         self.markup = Markup(config.markdown, config.lang, config.allow_raw_html,
                              config.base_path)
+        self.agencies = Agencies(config.agencies)
+        self.rules = TopicRules({slug: (info.keywords, info.exclude)
+                                 for slug, info in config.topics.items()})
 
     def read(self, source: SourceFile, siblings: frozenset[str] = frozenset()
              ) -> tuple[Article | None, list[Problem]]:
@@ -249,12 +255,24 @@ class ArticleReader:
                 problems.append(problem(display, f"'date': {exc} from the file's modification "
                                         "time; add 'date:'", 1, 1))
 
+        opening = self.agencies.dateline(body)
+        if opening:
+            body = body[opening.end:]
+        dateline = fields.get("dateline") or (opening.place if opening else None)
+        source_name = fields.get("source") or (opening.agency if opening else None)
+
         slug = slugify(fields.get("slug") or title or "")
         if not slug and title:
             problems.append(at("slug", "the slug has no letters or digits") if "slug" in meta
                             else problem(display, "the title has no letters or digits to make "
                                          "a URL from; add 'slug:'", 1, 1))
         topics, from_folder = self.topics_of(source.rel_path, fields)
+        topic_words: tuple[tuple[str, int], ...] = ()
+        if from_folder and self.rules and self.in_inbox(source.rel_path):
+            choice = self.rules.choose(title or "", body)
+            if choice:
+                info = self.config.topics[choice.topic]
+                topics, topic_words = (info.name or choice.topic,), choice.words
         for key, names in (("topic" if "topic" in meta else "topics", topics),
                            ("tags", fields.get("tags", ()))):
             if any(not slugify(name) for name in names):
@@ -282,11 +300,12 @@ class ArticleReader:
             tags=fields.get("tags", ()),
             authors=fields.get("authors", ()) or fields.get("author", ()),
             summary=summary, draft=fields.get("draft", False), image=image,
-            image_alt=fields.get("image_alt", ""), source_name=fields.get("source"),
+            image_alt=fields.get("image_alt", ""), source_name=source_name,
             source_url=fields.get("source_url"), lang=fields.get("lang"),
             html=rendered.html.encode("utf-8"), words=rendered.words, extra=extra,
             page=fields.get("type") == "page", aliases=fields.get("aliases", ()),
-            links=links,
+            links=links, dateline=dateline, topic_words=topic_words,
+            sketch=b"" if fields.get("type") == "page" else sketch(body),
             fingerprint=fingerprint,
         ), problems
 
@@ -333,6 +352,12 @@ class ArticleReader:
                     raise FieldError(f"{exc} from {origin}") from None
         return None
 
+    def in_inbox(self, rel_path: str) -> bool:
+        """Whether a file sits outside any topic folder, or in the inbox folder."""
+        parts = PurePosixPath(rel_path).parts
+        return len(parts) == 1 or bool(YEAR.match(parts[0])) or \
+            parts[0] == self.config.inbox_dir
+
     def topics_of(self, rel_path: str, fields: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
         """Topics from front matter, else the first-level folder, else default_topic."""
         if fields.get("topics"):
@@ -340,6 +365,6 @@ class ArticleReader:
         if fields.get("topic"):
             return (fields["topic"],), False
         parts = PurePosixPath(rel_path).parts
-        if len(parts) > 1 and not YEAR.match(parts[0]):
+        if len(parts) > 1 and not YEAR.match(parts[0]) and parts[0] != self.config.inbox_dir:
             return (parts[0],), True
         return (self.config.default_topic,), True

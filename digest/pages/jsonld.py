@@ -43,5 +43,7 @@ def news_article(config: Config, entry: Entry, image: str | None) -> Markup:
         data["keywords"] = list(article.tags)
     if image:
         data["image"] = [image]
+    if article.dateline:
+        data["dateline"] = article.dateline
     text = json.dumps(data, ensure_ascii=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

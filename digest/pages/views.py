@@ -21,7 +21,7 @@ from .. import __version__
 from ..config import Config
 from ..dates import long_date, month_name, weekday_date
 from ..markup.links import placeholder
-from ..model import Entry, Site, day_url, month_url, year_url
+from ..model import Article, Entry, Site, day_url, month_url, year_url
 from .jsonld import news_article
 
 if TYPE_CHECKING:
@@ -33,6 +33,16 @@ class Whole:
     the feeds, which carry the body and dates."""
 
     entry: Entry
+
+
+def story_view(article: Article, config: Config) -> dict[str, Any] | None:
+    """The earlier versions of a folded story and the other agencies that reported it."""
+    story = article.story
+    if story is None:
+        return None
+    return {"earlier": [{"title": v.title, "date": v.date.astimezone(config.tz),
+                         "source": v.source} for v in reversed(story.earlier)],
+            "also": list(story.also)}
 
 
 class Views:
@@ -170,6 +180,7 @@ class Views:
             "lang": article.lang or self.config.language,
             "day_url": self.href(day_url(self.config, entry.day)), "extra": article.extra,
             "lead": article.summary if article.summary_given else None,
+            "dateline": article.dateline, "story": story_view(article, self.config),
         }
         absolute_image = None
         if image:

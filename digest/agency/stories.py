@@ -1,0 +1,226 @@
+"""Wire updates and duplicates: near-duplicate articles close in time are one story.
+
+Each article carries a sketch of its text: the hashes of its word shingles. Two articles
+are versions of one story when they lie within the window and the Jaccard similarity of
+their shingle sets reaches the threshold; a story is a connected group of such pairs. That
+relation depends on the two texts and times alone, so the grouping is a pure function of
+the content, whatever the files are called or the order they were read in.
+
+Finding the pairs is incremental: an inverted index over each sketch's smallest hashes
+(bottom-k: two sets with Jaccard J share their smallest hash with probability J) names the
+candidates, and a new article is compared only with the candidates in its window.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import zlib
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .keywords import WORD, normalize
+
+if TYPE_CHECKING:
+    from ..model import Article, Place
+
+SHINGLE = 3
+"""Words per shingle."""
+MIN_SHINGLES = 12
+"""A text with fewer shingles (a few lines) is too short to call a duplicate."""
+BOTTOM = 12
+"""How many of a sketch's smallest hashes the index keeps."""
+
+
+def sketch(text: str) -> bytes:
+    """The sorted, distinct 32-bit hashes of a text's word shingles; empty when too short."""
+    words = WORD.findall(normalize(text))
+    hashes = {zlib.crc32(" ".join(words[i:i + SHINGLE]).encode())
+              for i in range(len(words) - SHINGLE + 1)}
+    if len(hashes) < MIN_SHINGLES:
+        return b""
+    return array("I", sorted(hashes)).tobytes()
+
+
+def hashes_of(data: bytes) -> array:
+    found = array("I")
+    found.frombytes(data)
+    return found
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a story, as the story's page lists it."""
+
+    title: str
+    date: dt.datetime
+    source: str | None
+    """The agency, when known."""
+    file: str
+    similarity: float
+    """Jaccard similarity of its text with the version shown."""
+
+
+@dataclass(frozen=True)
+class Story:
+    """The versions of a story, oldest first: the last is the one shown."""
+
+    versions: tuple[Version, ...]
+    also: tuple[str, ...]
+    """Agencies other than the shown version's that reported the story."""
+
+    @property
+    def earlier(self) -> tuple[Version, ...]:
+        return self.versions[:-1]
+
+
+Key = tuple[bytes, float]
+"""An article's text (a hash of its sketch) and time: all the grouping looks at."""
+
+
+class PairIndex:
+    """The near-duplicate pairs among a changing set of texts, kept up to date."""
+
+    def __init__(self) -> None:
+        self.settings: tuple[float, float] | None = None
+        self.sets: dict[Key, frozenset[int]] = {}
+        self.buckets: dict[int, set[Key]] = {}
+        self.pairs: dict[Key, dict[Key, float]] = {}
+
+    def update(self, items: dict[Key, bytes], window: float, threshold: float) -> None:
+        """Make the index hold exactly `items` (sketches by key); compare only what is new."""
+        if self.settings != (window, threshold):
+            self.__init__()  # type: ignore[misc]
+            self.settings = (window, threshold)
+        for key in [k for k in self.sets if k not in items]:
+            for other in self.pairs.pop(key, {}):
+                self.pairs[other].pop(key, None)
+            for h in sorted(self.sets.pop(key))[:BOTTOM]:
+                self.buckets[h].discard(key)
+        for key in items.keys() - self.sets.keys():
+            hashes = hashes_of(items[key])
+            own = frozenset(hashes)
+            candidates = {other for h in hashes[:BOTTOM] for other in self.buckets.get(h, ())
+                          if abs(other[1] - key[1]) <= window}
+            links = self.pairs.setdefault(key, {})
+            for other in candidates:
+                similarity = jaccard(own, self.sets[other])
+                if similarity >= threshold:
+                    links[other] = similarity
+                    self.pairs[other][key] = similarity
+            self.sets[key] = own
+            for h in hashes[:BOTTOM]:
+                self.buckets.setdefault(h, set()).add(key)
+
+    def groups(self) -> list[set[Key]]:
+        """The connected groups of two or more keys."""
+        seen: set[Key] = set()
+        found = []
+        for start in self.pairs:
+            if start in seen or not self.pairs[start]:
+                continue
+            group, todo = {start}, [start]
+            while todo:
+                for other in self.pairs[todo.pop()]:
+                    if other not in group:
+                        group.add(other)
+                        todo.append(other)
+            seen |= group
+            found.append(group)
+        return found
+
+
+def order_key(article: Article, key: Key) -> tuple[Any, ...]:
+    """Oldest first; equal times by text, then slug: never by file name."""
+    return (key[1], key[0], article.slug, article.source)
+
+
+class StoryMemo:
+    """Folds the versions of each story into one article; keeps its work between builds."""
+
+    def __init__(self) -> None:
+        self.index = PairIndex()
+        self.made: dict[tuple[int, ...], tuple[tuple[Article, ...], Any, Article, Place]] = {}
+        """Each story's article and place, by the ids of its versions."""
+
+    def fold(self, settings: Any, articles: list[Article], places: list[Place],
+             urls_of: Callable[[Place], tuple[str, ...]]
+             ) -> tuple[list[Article], list[Place]]:
+        """The articles and places with each story's versions folded into its first place:
+        the newest text, the first version's date and slug, the others' URLs as aliases."""
+        if not settings.fold:
+            return articles, places
+        keys: dict[int, Key] = {}
+        for i, (article, where) in enumerate(zip(articles, places, strict=True)):
+            if article.sketch and not where.page:
+                keys[i] = (hashlib.sha1(article.sketch).digest()[:12], where.at)
+        by_key: dict[Key, list[int]] = {}
+        for i, key in keys.items():
+            by_key.setdefault(key, []).append(i)
+        self.index.update({k: articles[v[0]].sketch for k, v in by_key.items()},
+                          settings.window * 3600.0, settings.similarity)
+        groups = [sorted((i for k in g for i in by_key[k]),
+                         key=lambda i: order_key(articles[i], keys[i]))
+                  for g in self.index.groups()]
+        groups += [members for members in by_key.values() if len(members) > 1
+                   and not self.index.pairs.get(keys[members[0]])]  # the same text twice
+        if not groups:
+            self.made = {}
+            return articles, places
+        folded_articles, folded_places = list(articles), list(places)
+        gone: set[int] = set()
+        made = {}
+        for members in groups:
+            chosen = [articles[i] for i in members]
+            wheres = [places[i] for i in members]
+            urls = tuple(urls_of(where) for where in wheres[1:])
+            ids = tuple(id(a) for a in chosen)
+            last = self.made.get(ids)
+            if last is not None and last[1] == (wheres, urls) and \
+                    all(a is b for a, b in zip(last[0], chosen, strict=True)):
+                rep, where = last[2], last[3]
+            else:
+                rep, where = self.fold_one(chosen, wheres, urls)
+            made[ids] = (tuple(chosen), (wheres, urls), rep, where)
+            first = members[0]
+            folded_articles[first], folded_places[first] = rep, where
+            gone.update(members[1:])
+        self.made = made
+        keep = [i for i in range(len(articles)) if i not in gone]
+        return [folded_articles[i] for i in keep], [folded_places[i] for i in keep]
+
+    @staticmethod
+    def fold_one(members: list[Article], places: list[Place],
+                 urls: tuple[tuple[str, ...], ...]) -> tuple[Article, Place]:
+        """One story's article and place: see fold."""
+        first, newest = members[0], members[-1]
+        shown = frozenset(hashes_of(newest.sketch))
+        versions = tuple(Version(a.title, a.date, a.source_name, a.source,
+                                 round(jaccard(frozenset(hashes_of(a.sketch)), shown), 3))
+                         for a in members)
+        also = tuple(sorted({a.source_name for a in members if a.source_name and
+                             a.source_name.casefold() != (newest.source_name or "").casefold()},
+                            key=str.casefold))
+        story = Story(versions, also)
+        aliases = dict.fromkeys((*first.aliases, *newest.aliases))
+        for found in urls:
+            aliases.update(dict.fromkeys(found))
+        updated = max(newest.date, newest.updated or newest.date)
+        fingerprint = hashlib.sha1(repr((newest.fingerprint, first.slug, first.date,
+                                         first.topics, tuple(aliases), story)).encode())
+        rep = dataclasses.replace(
+            newest, slug=first.slug, date=first.date, time_known=first.time_known,
+            topics=first.topics, topics_from_folder=first.topics_from_folder,
+            updated=updated if updated > first.date else newest.updated,
+            aliases=tuple(aliases), story=story, fingerprint=fingerprint.hexdigest())
+        where = places[0]._replace(source=newest.source, updated=rep.updated,
+                                   aliases=rep.aliases, tags=newest.tags, draft=newest.draft,
+                                   links=newest.links)
+        return rep, where
