@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .agency_fixtures import BAHN_1, BAHN_2, BAHN_3, HITZE_AFP, HITZE_REUTERS
 from .conftest import build_site, write_site
 
 TOPICS = ["politik", "sport", "kultur"]
@@ -27,6 +28,13 @@ def article(title: str, day: str, topic: str | None, draft: bool, slug: str | No
     return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
 
 
+WIRE = [BAHN_1, BAHN_2, BAHN_3, HITZE_REUTERS, HITZE_AFP]
+"""Agency copy whose versions fold into stories (§10): three of one, one story of two agencies."""
+AGENCY_RULES = ("inbox_dir: eingang\nagencies: [ndh]\nstories:\n  window: 30\ntopics:\n"
+                "  politik:\n    keywords: [Streik*, Gewerkschaft*]\n    exclude: [Pro Bahn]\n"
+                "  kultur:\n    keywords: ['*hitze*']\n")
+"""Keyword rules for the inbox; a window that the dates of DAYS straddle."""
+
 edits = st.one_of(
     st.tuples(st.just("write"), st.integers(0, 5), st.sampled_from(TOPICS),
               st.sampled_from(TITLES), st.sampled_from(DAYS), st.sampled_from([None, "Sport"]),
@@ -35,8 +43,11 @@ edits = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, 5)),
     st.tuples(st.just("rename"), st.integers(0, 5), st.sampled_from(TOPICS)),
     st.tuples(st.just("template"), st.sampled_from(TEMPLATES)),
-    st.tuples(st.just("config"), st.integers(1, 3), st.sampled_from(["Eins", "Zwei"])),
+    st.tuples(st.just("config"), st.integers(1, 3), st.sampled_from(["Eins", "Zwei"]),
+              st.sampled_from(["", AGENCY_RULES])),
     st.tuples(st.just("static"), st.booleans()),
+    st.tuples(st.just("agency"), st.integers(0, 3), st.sampled_from([None, *range(len(WIRE))]),
+              st.sampled_from(DAYS)),
 )
 in_place = st.tuples(st.just("edit"), st.integers(0, 2),
                      st.sampled_from(["Neu.", "Ganz neu.", "x"]),
@@ -60,6 +71,7 @@ FRONT_MATTER = {
     "date": ["2025-06-01T09:00:00+02:00", "2025-06-02T09:00:00+01:00"],
     "rubrik": ["Meinung", "Bericht"],
     "aliases": ["[/alt/weg/]", "[/2025/06/01/frueher/, /alt.html]"],
+    "dateline": ["Berlin", "Kiew/Moskau"],
 }
 front = st.tuples(st.just("front"), st.integers(0, 2), st.sampled_from(sorted(FRONT_MATTER)),
                   st.integers(0, 2))
@@ -99,7 +111,16 @@ def apply(root: Path, edit: tuple) -> None:
             write_site(root, {"themes/default/templates/tag.html": edit[1]})
     elif kind == "config":
         write_site(root, {"config.yaml": f"title: {edit[2]}\nbase_url: https://e.org/sub/\n"
-                                         f"per_page: {edit[1]}\n"})
+                                         f"per_page: {edit[1]}\n{edit[3]}"})
+    elif kind == "agency":  # an agency item in the inbox, or none (None)
+        _, n, text, day = edit
+        path = root / "content" / "eingang" / f"w{n}.txt"
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            headline, body = WIRE[text].split("\n", 1)
+            write_site(root, {path.relative_to(root).as_posix():
+                              f"---\ntitle: '{headline}'\ndate: {day}\n---\n{body}"})
     elif kind == "edit":  # the body, summary or author of an article; its place stays
         old = find(root, edit[1])
         if old:
@@ -313,6 +334,51 @@ def test_serve_rebuilds_equal_cold_builds(tmp_path_factory, steps) -> None:
         except DigestError:
             continue  # two articles may collide on one URL: a real user error
         changed = set()
+        cold = root.parent / f"cold-{number}"
+        shutil.copytree(root, cold, ignore=shutil.ignore_patterns("output", ".digest-cache"))
+        build_site(cold)
+        assert tree(root / "output") == tree(cold / "output")
+
+
+agency_edits = st.one_of(
+    st.tuples(st.just("agency"), st.integers(0, 3), st.sampled_from([None, *range(len(WIRE))]),
+              st.sampled_from(DAYS)),
+    st.tuples(st.just("config"), st.integers(1, 3), st.just("Eins"),
+              st.sampled_from(["", AGENCY_RULES, AGENCY_RULES.replace("30", "72")])),
+    st.tuples(st.just("front"), st.integers(0, 1), st.sampled_from(["date", "title", "slug"]),
+              st.integers(0, 2)))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.lists(agency_edits, min_size=1, max_size=3), min_size=1, max_size=4))
+def test_folded_agency_stories_rebuild_as_cold_builds(tmp_path_factory, steps) -> None:
+    """Agency items that fold into stories, keyword rules and windows changing: the warm
+    process's rebuilds equal cold builds."""
+    from digest.build import Memo, build
+    from digest.config import load_config
+    from digest.errors import DigestError
+
+    root = tmp_path_factory.mktemp("wire") / "site"
+    write_site(root, {"config.yaml": "title: Eins\nbase_url: https://e.org/sub/\nper_page: 2\n"
+                                     + AGENCY_RULES,
+                      "content/politik/a0.md": article("Start", DAYS[0], None, False, None, "x"),
+                      "content/sport/a1.md": article("Spiel", DAYS[1], None, False, None, "y")})
+    for n, text in enumerate((0, 2)):
+        apply(root, ("agency", n, text, DAYS[2]))
+    memo = Memo()
+    build(load_config(root / "config.yaml"), None, memo)
+    before = snapshot(root)
+    for number, batch in enumerate(steps):
+        for edit in batch:
+            apply(root, edit)
+        after = snapshot(root)
+        changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+        try:
+            build(load_config(root / "config.yaml"), None, memo, changed)
+        except DigestError:
+            before = {}  # the next build is told that every file changed
+            continue
+        before = after
         cold = root.parent / f"cold-{number}"
         shutil.copytree(root, cold, ignore=shutil.ignore_patterns("output", ".digest-cache"))
         build_site(cold)

@@ -16,17 +16,21 @@ HEADLINE_WEIGHT = 3
 WORD = re.compile(r"\w+")
 
 
+MARKS = re.compile("[\u0300-\u036f]+")
+"""Combining accents, dropped once the umlaut's dots became 'e' (ü → ue, as German writes it
+without umlauts)."""
+
+
 def normalize(text: str) -> str:
     """Lower case without umlauts or accents: 'Fußball', 'FUSSBALL' and NFD 'Fußball' alike;
     'München' and 'Muenchen' alike."""
     text = unicodedata.normalize("NFD", text.casefold())  # casefold: ß → ss
-    text = text.replace("\u0308", "e")  # ü → ue, as German writes it without umlauts
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return MARKS.sub("", text.replace("\u0308", "e"))
 
 
-def words_of(text: str) -> str:
-    """The normalized words of a text, one space around each: what the automaton reads."""
-    return " " + " ".join(WORD.findall(normalize(text))) + " "
+def words_of(text: str) -> list[str]:
+    """The normalized words of a text: what keywords and story sketches are matched on."""
+    return WORD.findall(normalize(text))
 
 
 def pattern_of(rule: str) -> str:
@@ -68,19 +72,22 @@ class TopicRules:
     def __bool__(self) -> bool:
         return self.automaton is not None
 
-    def hits(self, text: str) -> list[tuple[str, str, bool]]:
-        """(topic, rule, excluding) for each match in a text."""
+    def hits(self, words: list[str]) -> list[tuple[str, str, bool]]:
+        """(topic, rule, excluding) for each match in a text's words (words_of)."""
         if self.automaton is None:
             return []
-        return [owner for _, owners in self.automaton.iter(words_of(text)) for owner in owners]
+        line = " " + " ".join(words) + " "  # a space marks each word's start and end
+        return [owner for _, owners in self.automaton.iter(line) for owner in owners]
 
-    def choose(self, headline: str, body: str) -> Choice | None:
-        """The topic whose rules the text matches best (ties: the earlier topic), or None."""
+    def choose(self, headline: str | list[str], body: str | list[str]) -> Choice | None:
+        """The topic whose rules the text matches best (ties: the earlier topic), or None;
+        headline and body as text or as their words."""
         scores: Counter[str] = Counter()
         counts: dict[str, Counter[str]] = {}
         excluded: set[str] = set()
         for weight, text in ((HEADLINE_WEIGHT, headline), (1, body)):
-            for slug, rule, excluding in self.hits(text):
+            for slug, rule, excluding in self.hits(words_of(text) if isinstance(text, str)
+                                                   else text):
                 if excluding:
                     excluded.add(slug)
                     continue

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .keywords import WORD, normalize
-
 if TYPE_CHECKING:
     from ..model import Article, Place
 
@@ -35,9 +33,9 @@ BOTTOM = 12
 """How many of a sketch's smallest hashes the index keeps."""
 
 
-def sketch(text: str) -> bytes:
-    """The sorted, distinct 32-bit hashes of a text's word shingles; empty when too short."""
-    words = WORD.findall(normalize(text))
+def sketch(words: list[str]) -> bytes:
+    """The sorted, distinct 32-bit hashes of a text's word shingles (its normalized words,
+    keywords.words_of); empty when too short."""
     hashes = {zlib.crc32(" ".join(words[i:i + SHINGLE]).encode())
               for i in range(len(words) - SHINGLE + 1)}
     if len(hashes) < MIN_SHINGLES:
@@ -90,33 +88,41 @@ class PairIndex:
 
     def __init__(self) -> None:
         self.settings: tuple[float, float] | None = None
+        self.sketches: dict[Key, bytes] = {}
         self.sets: dict[Key, frozenset[int]] = {}
+        """Shingle sets, made when a text is first compared with another."""
         self.buckets: dict[int, set[Key]] = {}
         self.pairs: dict[Key, dict[Key, float]] = {}
+
+    def shingles(self, key: Key) -> frozenset[int]:
+        found = self.sets.get(key)
+        if found is None:
+            found = self.sets[key] = frozenset(hashes_of(self.sketches[key]))
+        return found
 
     def update(self, items: dict[Key, bytes], window: float, threshold: float) -> None:
         """Make the index hold exactly `items` (sketches by key); compare only what is new."""
         if self.settings != (window, threshold):
             self.__init__()  # type: ignore[misc]
             self.settings = (window, threshold)
-        for key in [k for k in self.sets if k not in items]:
+        for key in [k for k in self.sketches if k not in items]:
             for other in self.pairs.pop(key, {}):
                 self.pairs[other].pop(key, None)
-            for h in sorted(self.sets.pop(key))[:BOTTOM]:
+            for h in hashes_of(self.sketches.pop(key))[:BOTTOM]:
                 self.buckets[h].discard(key)
-        for key in items.keys() - self.sets.keys():
-            hashes = hashes_of(items[key])
-            own = frozenset(hashes)
-            candidates = {other for h in hashes[:BOTTOM] for other in self.buckets.get(h, ())
+            self.sets.pop(key, None)
+        for key in items.keys() - self.sketches.keys():
+            self.sketches[key] = items[key]
+            bottom = hashes_of(items[key])[:BOTTOM]
+            candidates = {other for h in bottom for other in self.buckets.get(h, ())
                           if abs(other[1] - key[1]) <= window}
             links = self.pairs.setdefault(key, {})
             for other in candidates:
-                similarity = jaccard(own, self.sets[other])
+                similarity = jaccard(self.shingles(key), self.shingles(other))
                 if similarity >= threshold:
                     links[other] = similarity
                     self.pairs[other][key] = similarity
-            self.sets[key] = own
-            for h in hashes[:BOTTOM]:
+            for h in bottom:
                 self.buckets.setdefault(h, set()).add(key)
 
     def groups(self) -> list[set[Key]]:

@@ -242,12 +242,14 @@ class KnownFiles:
         self.jobs: dict[str, ReadJob] = {}
         self.siblings: frozenset[str] | None = None
         self.dates: GitDates | None = None
+        self.salt: bytes | None = None
+        """The cache salt the jobs were keyed with: settings that change parsing change it."""
         self.parsed: Parsed | None = None
         """What parsing the last build's jobs gave."""
 
     def usable(self, keys: Keys, changed: set[str] | None) -> bool:
         return changed is not None and keys.siblings == self.siblings and \
-            keys.dates == self.dates
+            keys.dates == self.dates and keys.cache.salt == self.salt
 
     def get(self, source: SourceFile, changed: set[str]) -> ReadJob | None:
         job = self.jobs.get(source.rel_path)
@@ -260,6 +262,7 @@ class KnownFiles:
         self.jobs = {job.source.rel_path: job for job in loaded.jobs}
         self.siblings = loaded.keys.siblings
         self.dates = loaded.keys.dates
+        self.salt = loaded.keys.cache.salt
 
 
 def read_job(state: tuple[ArticleReader, Keys], job: ReadJob

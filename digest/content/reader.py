@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..agency.dateline import Agencies
-from ..agency.keywords import TopicRules
+from ..agency.keywords import TopicRules, words_of
 from ..agency.stories import sketch
 from ..config import Config
 from ..config.textfile import decode
@@ -268,8 +268,9 @@ class ArticleReader:
                                          "a URL from; add 'slug:'", 1, 1))
         topics, from_folder = self.topics_of(source.rel_path, fields)
         topic_words: tuple[tuple[str, int], ...] = ()
+        words = words_of(body)
         if from_folder and self.rules and self.in_inbox(source.rel_path):
-            choice = self.rules.choose(title or "", body)
+            choice = self.rules.choose(title or "", words)
             if choice:
                 info = self.config.topics[choice.topic]
                 topics, topic_words = (info.name or choice.topic,), choice.words
@@ -305,7 +306,7 @@ class ArticleReader:
             html=rendered.html.encode("utf-8"), words=rendered.words, extra=extra,
             page=fields.get("type") == "page", aliases=fields.get("aliases", ()),
             links=links, dateline=dateline, topic_words=topic_words,
-            sketch=b"" if fields.get("type") == "page" else sketch(body),
+            sketch=b"" if fields.get("type") == "page" else sketch(words),
             fingerprint=fingerprint,
         ), problems
 
