@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from .agency_fixtures import add_wire_stories
 from .conftest import REPO, build_site
 
 PAGES = {
@@ -18,6 +19,7 @@ PAGES = {
     "article in English": "2025/06/07/berlin-museum-reopens-its-restored-gallery-of-german-"
                           "renaissance-painting/",
     "day page": "2025/06/03/",
+    "folded agency story": "2025/06/03/lokfuehrer-legen-gueterverkehr-lahm/",
     "topic page": "topics/klima/",
     "search page": "search/?q=Hitze",
     "not-found page": "404.html",
@@ -35,6 +37,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("sample")
     shutil.copy(REPO / "config.yaml", root / "config.yaml")
     shutil.copytree(REPO / "content", root / "content")
+    add_wire_stories(root / "content")  # a folded story with its versions (§10)
     build_site(root)
     www = tmp_path_factory.mktemp("www")
     (www / "newsdigest").symlink_to(root / "output", target_is_directory=True)

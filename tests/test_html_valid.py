@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from .agency_fixtures import add_wire_stories
 from .conftest import IN_CI, REPO, build_site, need_tool
 
 VNU_JAR = REPO / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -32,6 +33,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sample")
     shutil.copy(REPO / "config.yaml", root / "config.yaml")
     shutil.copytree(REPO / "content", root / "content")
+    add_wire_stories(root / "content")  # a folded story with its versions (§10)
     build_site(root)
     return root / "output"
 
