@@ -14,7 +14,7 @@ STAGES = [
     {"digest", "digest.errors", "digest.slugs", "digest.dates", "digest.workers",
      "digest.terminal"},
     {"digest.config"},
-    {"digest.model", "digest.markup", "digest.cache"},
+    {"digest.model", "digest.markup", "digest.cache", "digest.agency"},
     {"digest.content"},
     {"digest.pages"},
     {"digest.render"},

@@ -19,13 +19,19 @@ WORD = re.compile(r"\w+")
 MARKS = re.compile("[\u0300-\u036f]+")
 """Combining accents, dropped once the umlaut's dots became 'e' (ü → ue, as German writes it
 without umlauts)."""
+ACCENTED = re.compile("[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
+"""Latin letters with accents, precomposed or not."""
 
 
 def normalize(text: str) -> str:
     """Lower case without umlauts or accents: 'Fußball', 'FUSSBALL' and NFD 'Fußball' alike;
-    'München' and 'Muenchen' alike."""
-    text = unicodedata.normalize("NFD", text.casefold())  # casefold: ß → ss
-    return MARKS.sub("", text.replace("\u0308", "e"))
+    'München' and 'Muenchen' alike, 'Café' and 'Cafe'."""
+    if not unicodedata.is_normalized("NFC", text):  # NFD from a macOS editor
+        text = unicodedata.normalize("NFC", text)
+    text = text.casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")  # ß → ss
+    if ACCENTED.search(text):  # rare in German copy once the umlauts are gone
+        text = MARKS.sub("", unicodedata.normalize("NFD", text))
+    return text
 
 
 def words_of(text: str) -> list[str]:
