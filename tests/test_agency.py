@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import random
 import re
 import shutil
@@ -257,3 +258,46 @@ def test_the_sample_sites_agency_item(tmp_path: Path) -> None:
     assert '<p class="dateline">Frankfurt/Main (ndh)</p>' in page
     assert "Quelle: ndh" in page
     assert '<meta name="description" content="Die Stimmung im deutschen Mittelstand' in page
+
+
+@pytest.mark.parametrize(("opening", "place", "agency"), [
+    ("Berlin (dpa) - Der", "Berlin", "dpa"),
+    ("Paris (AFP) – Die", "Paris", "AFP"),
+    ("WASHINGTON (AP) — The", "WASHINGTON", "AP"),
+    ("Kiew/Moskau (Reuters) – Die", "Kiew/Moskau", "Reuters"),
+    ("Rio de Janeiro (EFE) -- Der", "Rio de Janeiro", "EFE"),
+    ("Bonn (kna) - Die", "Bonn", "kna"),
+    ("Hamburg (ndh) - Die", "Hamburg", "ndh"),
+    ("Die Regierung hat (dpa) - Die", None, None),
+    ("Berlin (Redaktion) - Der", None, None),
+    ("Berlin (dpa) Der", None, None),
+    ("Laut dpa (dpa) - x", None, None),
+])
+def test_datelines_need_a_known_agency_at_the_start(opening: str, place: str | None,
+                                                     agency: str | None) -> None:
+    from digest.agency.dateline import Agencies
+
+    found = Agencies(["ndh"]).dateline(opening)
+    assert (found.place, found.agency) == (place, agency) if place else found is None
+    if found:
+        assert opening[found.end:][0] in "DT"
+
+
+def test_a_version_due_later_folds_when_it_falls_due(tmp_path: Path) -> None:
+    import datetime as dt
+
+    root = write_site(tmp_path / "site", {"config.yaml": "title: T\nbase_url: https://e.org/\n"})
+    (root / "content").mkdir()
+    add_wire_stories(root / "content")
+    update = root / "content" / "bahn-streik-3.txt"
+    os.utime(update, (dt.datetime(2025, 6, 4, 9, tzinfo=dt.UTC).timestamp(),) * 2)
+    before = dt.datetime(2025, 6, 4, 8, tzinfo=dt.UTC)
+    _, report = build_site(root, now=before)
+    assert report.next_due == dt.datetime(2025, 6, 4, 11, tzinfo=dt.timezone(
+        dt.timedelta(hours=2)))
+    page = (root / "output" / BAHN / "index.html").read_text(encoding="utf-8")
+    assert "Pro Bahn" not in page
+    _, report = build_site(root, now=before + dt.timedelta(hours=2))
+    assert report.written > 0
+    page = (root / "output" / BAHN / "index.html").read_text(encoding="utf-8")
+    assert "Pro Bahn" in page and "Frühere Versionen" in page
