@@ -420,7 +420,8 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
         render_pages(config, plan, theme, writer, options, memo)
         laps.lap("render")
         index = SearchIndex(config, writer, later=options.index_later)
-        indexed = index.update(plan, options.jobs)
+        indexed = index.update(plan, site_salt(config, theme.fingerprint(), plan.site),
+                               options.jobs)
         laps.lap("search")
         written: WriteReport = writer.commit()
         memo.manifest = (writer.manifest_mark(), writer.new)

@@ -219,6 +219,29 @@ class OutputWriter:
         """Stage one file's bytes, unless the output already has exactly them."""
         self.accept(self.stage(rel, data), fingerprint)
 
+    def adopt(self, rel: str, path: Path, fingerprint: str = "") -> None:
+        """Take a file made in the commit's workspace (the search index) into this build:
+        moved into the staging area rather than copied, unless the output already has it."""
+        data = path.read_bytes()
+        digest = hashlib.sha1(data).hexdigest()
+        current = self.on_disk(rel, digest, len(data))
+        if current is not None:
+            self.accept(Staged(rel, current, None), fingerprint)
+            return
+        if self.fresh:
+            name = os.path.join(self.staging, safe_relative(rel))
+            folder = os.path.dirname(name)
+            if folder not in self.made:
+                os.makedirs(folder, exist_ok=True)
+                self.made.add(folder)
+        else:
+            handle, name = tempfile.mkstemp(dir=self.staging)
+            os.close(handle)
+        os.replace(path, name)
+        os.chmod(name, self.mode)
+        self.accept(Staged(rel, [digest, len(data), os.stat(name).st_mtime_ns], name),
+                    fingerprint)
+
     def copy(self, rel: str, source: Path) -> None:
         """Stage a copy of a file (theme asset, image), unless the output already has it."""
         stat = source.stat()

@@ -17,23 +17,25 @@
     box.insertBefore(label, box.firstChild);
   }
 
-  function start() {
-    var box = document.getElementById("search");
-    if (!box) {
-      return;
-    }
-    if (typeof window.PagefindUI !== "function") {
-      var note = document.createElement("p");
-      note.className = "notice";
-      note.textContent = box.getAttribute("data-unavailable");
-      box.appendChild(note);
-      return;
-    }
+  function unavailable(box) {
+    var note = document.createElement("p");
+    note.className = "notice";
+    note.textContent = box.getAttribute("data-unavailable");
+    box.appendChild(note);
+  }
+
+  /* The index comes in bundles (the newest articles, then one per year): the first is
+     searched, the others are merged into it, so one query covers them all. */
+  function open(box, names) {
+    var bundle = box.getAttribute("data-bundle");
     var query = new URLSearchParams(window.location.search).get("q") || "";
     var ui = new window.PagefindUI({
       element: "#search",
       baseUrl: box.getAttribute("data-base-url"),
-      bundlePath: box.getAttribute("data-bundle"),
+      bundlePath: bundle + names[0] + "/",
+      mergeIndex: names.slice(1).map(function (name) {
+        return {bundlePath: bundle + name + "/"};
+      }),
       showImages: false,
       showSubResults: false,
       excerptLength: 30,
@@ -53,6 +55,30 @@
     if (query) {
       ui.triggerSearch(query);
     }
+  }
+
+  function start() {
+    var box = document.getElementById("search");
+    if (!box) {
+      return;
+    }
+    if (typeof window.PagefindUI !== "function" || !window.fetch) {
+      unavailable(box);
+      return;
+    }
+    window.fetch(box.getAttribute("data-bundle") + "bundles.json")
+      .then(function (response) {
+        return response.ok ? response.json() : [];
+      })
+      .then(function (names) {
+        if (names.length) {
+          open(box, names);
+        } else {
+          unavailable(box);
+        }
+      }, function () {
+        unavailable(box);
+      });
   }
 
   if (document.readyState === "loading") {
