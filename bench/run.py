@@ -8,7 +8,12 @@ then measures, each in a new process: a cold build (no cache, empty output), a n
 and a rebuild after editing one article; plus, in one process, the same edit rebuilt the way
 `digest serve` does it (config loaded, told which file changed, build() called again).
 bench/reload.py measures the same through a running `digest serve`, save to reload event.
-Peak RSS is the child's maximum resident set size. Search indexing is not part of these figures.
+Peak RSS is the largest resident set of any process of the build (Pagefind's included).
+Search is off in these figures; with --search each round also builds with search on, side by
+side with the search-off build: cold, then one article edited, in a new process each, with the
+peak memory of any process and the index's bytes per article.
+bench/search.py measures the search page (typing to first result) and digest serve's
+background index (save to findable).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from peers import hugo_binary, hugo_cold, hugo_site
 HERE = Path(__file__).resolve().parent
 GENERATOR = HERE.parent.parent / "shared" / "bench" / "gen_corpus.py"
 CONFIG = "title: Bench\nbase_url: https://example.org/news/\nsearch: false\n"
+SEARCH_CONFIG = "config-search.yaml"
+"""The same site with search on, beside config.yaml."""
 
 
 MEASURE = ("import resource, subprocess, sys, time\n"
@@ -101,13 +108,21 @@ def set_aside(corpus: Path, trash: Path) -> None:
             (corpus / name).rename(tempfile.mkdtemp(dir=trash) + "/" + name)
 
 
-def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
+def index_bytes(site: Path) -> int:
+    return sum(p.stat().st_size for p in (site / "output" / "pagefind").rglob("*")
+               if p.is_file())
+
+
+def measure(size: int, repeat: int, workdir: Path, search: bool = False) -> dict[str, float]:
     corpus = workdir / f"corpus-{size}"
     if not corpus.exists():
         subprocess.run([sys.executable, str(GENERATOR), "--articles", str(size), "--out",
                         str(corpus)], check=True, capture_output=True)
         (corpus / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    (corpus / SEARCH_CONFIG).write_text(CONFIG.replace("search: false", "search: true"),
+                                        encoding="utf-8")
     cold, noop, edit, peak, hugo, ratios = [], [], [], [], [], []
+    on_cold, on_ratio, on_edit, on_peak, on_bytes = [], [], [], [], []
     binary = hugo_binary()
     peer = hugo_site(corpus, binary) if binary else None
     for i in range(repeat):
@@ -121,6 +136,15 @@ def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
         noop.append(run_build(corpus)[0])
         edit_one(corpus, i)
         edit.append(run_build(corpus)[0])
+        if search:
+            set_aside(corpus, workdir / "trash")
+            seconds, rss, _ = run_build(corpus, "--config", SEARCH_CONFIG)
+            on_cold.append(seconds)
+            on_ratio.append(seconds / cold[-1])
+            on_peak.append(rss)
+            on_bytes.append(index_bytes(corpus) / size)
+            edit_one(corpus, 100 + i)
+            on_edit.append(run_build(corpus, "--config", SEARCH_CONFIG)[0])
     serve = in_process_edit(corpus, repeat)
     if peer:
         shutil.rmtree(peer, ignore_errors=True)
@@ -128,7 +152,10 @@ def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
             "noop": statistics.median(noop), "edit": statistics.median(edit),
             "serve": statistics.median(serve), "rss": max(peak),
             "hugo": statistics.median(hugo) if hugo else None,
-            "ratio": statistics.median(ratios) if ratios else None}
+            "ratio": statistics.median(ratios) if ratios else None,
+            "search": {"cold": statistics.median(on_cold), "ratio": statistics.median(on_ratio),
+                       "edit": statistics.median(on_edit), "rss": max(on_peak),
+                       "bytes": statistics.median(on_bytes)} if search else None}
 
 
 def main() -> None:
@@ -136,6 +163,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--workdir", type=Path, help="keep corpora here between runs")
+    parser.add_argument("--search", action="store_true",
+                        help="also build with search on (cold and one edit)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="digest-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -150,12 +179,17 @@ def main() -> None:
     print("-" * len(header))
     try:
         for size in (int(s) for s in args.sizes.split(",")):
-            row = measure(size, args.repeat, workdir)
+            row = measure(size, args.repeat, workdir, args.search)
             peer = f"{row['hugo']:>7.2f} {row['ratio']:>11.2f}x" if row["hugo"] else \
                 f"{'-':>7} {'-':>12}"
             print(f"{row['size']:>9} {row['pages']:>7} {row['cold']:>8.2f} {row['noop']:>8.2f} "
                   f"{row['edit']:>8.2f} {row['serve'] * 1000:>14.0f} {row['rss']:>9} {peer}",
                   flush=True)
+            if found := row["search"]:
+                print(f"{'':>9} search on: cold {found['cold']:.2f} s "
+                      f"({found['ratio']:.2f}x search off), edit {found['edit']:.2f} s, "
+                      f"peak {found['rss']} MiB, index {found['bytes'] / 1000:.2f} KB/article",
+                      flush=True)
     finally:
         shutil.rmtree(workdir / "trash", ignore_errors=True)
 

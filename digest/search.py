@@ -158,8 +158,10 @@ class SearchIndex:
 
         if not bundles:
             return []
+        largest_first = sorted(range(len(bundles)), key=lambda i: -len(bundles[i].pages))
         with ThreadPoolExecutor(max_workers=min(worker_count(jobs), len(bundles))) as pool:
-            done = list(pool.map(one, bundles))
+            futures = {i: pool.submit(one, bundles[i]) for i in largest_first}
+            done = [futures[i].result() for i in range(len(bundles))]
         failures = [failure for _, failure in done if failure]
         if failures:
             for target, _ in done:

@@ -39,6 +39,7 @@
       showImages: false,
       showSubResults: false,
       excerptLength: 30,
+      debounceTimeoutMs: 100,
       autofocus: !query,
       processTerm: function (term) {
         var url = new URL(window.location.href);
