@@ -44,10 +44,12 @@ from .content import (
     parse_articles,
 )
 from .content.gitdates import GitHistory
+from .content.images import SiteImages
 from .content.reader import ArticleReader
 from .errors import DigestError, Problem, note, problem
 from .model import Article, Site, SiteMemo, build_site, next_due
 from .pages import Page, Plan, PlanMemo
+from .pages.images import with_images
 from .pages.views import Views
 from .render import Renderer, Theme, load_theme
 from .search import SearchIndex
@@ -118,6 +120,7 @@ class Memo:
         self.urls: dict[str, str] | None = None
         self.urls_shape: object = None
         """Each article's URL in the last build, by its file."""
+        self.images = SiteImages()
         self.sites = SiteMemo()
         self.plans = PlanMemo()
         self.fingerprints: dict[str, tuple[Page, bytes, str]] = {}
@@ -409,12 +412,18 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     stamp = input_stamp(*build_inputs(config, options, theme, inputs.inventory, stamps,
                                       memo.git.state))
     laps.lap("parse")
+    articles, pictures, image_problems = memo.images.prepare(
+        config, inputs.inventory.assets, articles, options.jobs, options.progress)
+    problems += image_problems
+    laps.lap("images")
     site, shape, model_problems = model_site(config, articles, inputs.inventory, options, now,
                                                  memo)
     warnings = settle(problems + model_problems, options.skip_invalid)
     warnings += tuple(url_changes(state, site, shape, memo))
     laps.lap("model")
-    plan = memo.plans.plan_pages(config, site, shape, inputs.inventory.assets, theme.static)
+    plan = with_images(memo.plans.plan_pages(config, site, shape, inputs.inventory.assets,
+                                             theme.static),
+                       inputs.inventory.assets, pictures, memo.images.folder(config))
     laps.lap("plan")
     with writing(config, state, options, memo) as writer:
         render_pages(config, plan, theme, writer, options, memo)

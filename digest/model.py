@@ -15,6 +15,7 @@ from markupsafe import Markup
 from .agency.stories import Story, StoryMemo
 from .config import Config
 from .errors import Problem, problem
+from .markup.pictures import Picture
 from .slugs import slugify
 
 
@@ -46,6 +47,13 @@ class Article:
     draft: bool = False
     image: str | None = None
     image_alt: str = ""
+    image_caption: str | None = None
+    image_credit: str | None = None
+    """As given, else (once the image is read, content/images.py) from the image file."""
+    picture: Picture | None = None
+    """The image beside the article as the build writes it; set once images are read."""
+    featured: bool = False
+    """The day's lead story on the front page."""
     source_name: str | None = None
     source_url: str | None = None
     lang: str | None = None
@@ -193,7 +201,9 @@ def teaser_of(article: Article, url: str, local: dt.datetime, topics: tuple[Ref,
     article, so a field added here is covered without being named anywhere else."""
     return {"title": article.title, "url": url, "date": local,
             "time_known": article.time_known, "summary": article.summary, "topics": topics,
-            "source": article.source_name, "authors": article.authors}
+            "source": article.source_name, "authors": article.authors,
+            "image": (article.image, article.image_alt, article.picture) if article.image
+            else None, "featured": article.featured}
 
 
 def place(article: Article, url: str, local: dt.datetime, topics: tuple[Ref, ...],

@@ -93,7 +93,11 @@ def check_news_article(data: dict, page: str) -> None:
     assert data["inLanguage"] in ("de", "en"), page
     assert data["mainEntityOfPage"].startswith("https://example.github.io/newsdigest/"), page
     if "image" in data:
-        assert all(i.startswith("https://") for i in data["image"]), page
+        urls = [i if isinstance(i, str) else i["url"] for i in data["image"]]
+        assert all(u.startswith("https://") for u in urls), page
+        for item in data["image"]:
+            if isinstance(item, dict):
+                assert item["@type"] == "ImageObject" and item["width"] and item["height"]
 
 
 def test_every_page_has_the_seo_head(output: Path) -> None:
@@ -153,6 +157,21 @@ def test_article_with_image_has_absolute_image_everywhere(output: Path) -> None:
     assert head.meta["og:image"] == image
     assert head.meta["twitter:card"] == "summary_large_image"
     assert (path.parent / "hafen.svg").is_file()
+
+
+def test_article_with_photo_has_crops_for_search_engines(output: Path) -> None:
+    path = next(p for p in article_pages(output) if "frauen-nationalteam" in str(p))
+    head = parse(path)
+    data = json.loads(head.jsonld[0])
+    ratios = {round(i["width"] / i["height"], 2) for i in data["image"]}
+    assert ratios == {round(16 / 9, 2), round(4 / 3, 2), 1.0}
+    assert all(i["width"] >= 1000 and i["caption"] and i["creditText"] == "Sportredaktion"
+               for i in data["image"])
+    assert head.meta["og:image"].endswith("/training-1600w.jpg")
+    assert head.meta["robots"] == "max-image-preview:large"
+    for item in data["image"]:
+        assert (output / item["url"].removeprefix("https://example.github.io/newsdigest/")
+                ).is_file()
 
 
 def test_english_article_keeps_the_site_language_on_the_page(output: Path) -> None:

@@ -69,6 +69,9 @@ def fill(text: str, values: dict[str, str]) -> str:
     return text
 
 
+BINARY_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
+
+
 def init_site(target: Path, force: bool = False, now: dt.datetime | None = None) -> InitReport:
     """Copy the scaffold into `target`; refuse to overwrite anything unless `force`."""
     if target.exists() and not target.is_dir():
@@ -93,6 +96,9 @@ def init_site(target: Path, force: bool = False, now: dt.datetime | None = None)
     for source, rel in plan:
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(fill(source.read_text(encoding="utf-8"), values), encoding="utf-8")
+        if source.suffix.lower() in BINARY_SUFFIXES:  # the example photos
+            path.write_bytes(source.read_bytes())
+        else:
+            path.write_text(fill(source.read_text(encoding="utf-8"), values), encoding="utf-8")
     return InitReport(root=target, created=tuple(rel for _, rel in plan),
                       overwritten=tuple(existing), package=package, released=released)

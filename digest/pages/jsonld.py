@@ -21,7 +21,27 @@ def headline(title: str, limit: int = 110) -> str:
     return cut.rstrip(" ,;:–-") + "…"
 
 
-def news_article(config: Config, entry: Entry, image: str | None) -> Markup:
+def image_objects(image: dict[str, Any], caption: str | None, credit: str | None
+                  ) -> list[Any]:
+    """The image as Google's Article documentation asks: 16:9, 4:3 and 1:1 versions of
+    it at 1200 px wide where the file is that large, with its caption and credit."""
+    if image.get("picture") is None:
+        return [image["absolute"]]
+    crops = image["crops"] or [{"url": image["absolute"], "width": image["absolute_width"],
+                                "height": image["absolute_height"]}]
+    objects = []
+    for crop in crops:
+        item: dict[str, Any] = {"@type": "ImageObject", "url": crop["url"],
+                                "width": crop["width"], "height": crop["height"]}
+        if caption:
+            item["caption"] = caption
+        if credit:
+            item["creditText"] = credit
+        objects.append(item)
+    return objects
+
+
+def news_article(config: Config, entry: Entry, image: dict[str, Any] | None) -> Markup:
     """NewsArticle JSON-LD; '<', '>' and '&' are escaped so no text can end the script."""
     article = entry.article
     url = config.base_url + entry.url.lstrip("/")
@@ -42,7 +62,7 @@ def news_article(config: Config, entry: Entry, image: str | None) -> Markup:
     if article.tags:
         data["keywords"] = list(article.tags)
     if image:
-        data["image"] = [image]
+        data["image"] = image_objects(image, article.image_caption, article.image_credit)
     if article.dateline:
         data["dateline"] = article.dateline
     text = json.dumps(data, ensure_ascii=False)

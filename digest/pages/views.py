@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -22,6 +21,7 @@ from ..config import Config
 from ..dates import long_date, month_name, weekday_date
 from ..markup.links import placeholder
 from ..model import Article, Entry, Site, day_url, month_url, year_url
+from .images import ARTICLE_SIZES, LEAD_SIZES, TEASER_SIZES, image_view, picture_markup
 from .jsonld import news_article
 
 if TYPE_CHECKING:
@@ -82,8 +82,29 @@ class Views:
             view = self.teasers[id(entry)] = {
                 **entry.teaser, "url": self.href(entry.teaser["url"]),
                 "topics": self.refs(entry.teaser["topics"]),
-                "authors": list(entry.teaser["authors"])}
+                "authors": list(entry.teaser["authors"]),
+                "image": self.thumbnail(entry)}
         return view
+
+    def image_of(self, entry: Entry) -> dict[str, Any] | None:
+        """The view of an entry's image (see pages.images), or None."""
+        image = entry.teaser.get("image")
+        if image is None:
+            return None
+        return image_view(self.href(entry.url), self.absolute(entry.url), *image)
+
+    def thumbnail(self, entry: Entry) -> dict[str, Any] | None:
+        view = self.image_of(entry)
+        if view is not None:
+            view["thumb"] = picture_markup(view, TEASER_SIZES)
+        return view
+
+    def lead(self, entries: tuple[Entry, ...]) -> Entry | None:
+        """The lead story of a day: the newest marked featured, else the newest with an
+        image, else the newest."""
+        return next((e for e in entries if e.teaser.get("featured")), None) or \
+            next((e for e in entries if e.teaser.get("image")), None) or \
+            (entries[0] if entries else None)
 
     def page_view(self, url: str, title: str, description: str = "", **extra: Any
                   ) -> dict[str, Any]:
@@ -148,8 +169,16 @@ class Views:
                 "count": sum(m["count"] for m in months), "months": months}
 
     def make_front(self, days: tuple[tuple[dt.date, tuple[Entry, ...]], ...]) -> dict[str, Any]:
-        editions = [{**self.day_ref(day), "groups": self.by_topic(entries)}
-                    for day, entries in days]
+        editions = []
+        for number, (day, entries) in enumerate(days):
+            lead = self.lead(entries) if number == 0 else None
+            edition = {**self.day_ref(day), "lead": None,
+                       "groups": self.by_topic(tuple(e for e in entries if e is not lead))}
+            if lead is not None:
+                image = self.image_of(lead)
+                edition["lead"] = {**self.teaser(lead), "picture": picture_markup(
+                    image, LEAD_SIZES, lazy=False) if image else None}
+            editions.append(edition)
         return {"page": self.page_view("/", self.config.title), "editions": editions}
 
     def linked(self, html: bytes, links: tuple[tuple[str, str], ...], absolute: bool = False
@@ -166,11 +195,10 @@ class Views:
                      ) -> dict[str, Any]:
         entry = whole.entry
         article = entry.article
-        image = None
-        if article.image:
-            url = article.image if "://" in article.image else \
-                self.href(entry.url) + quote(article.image)  # a name may hold ' ', '#', '?', '%'
-            image = {"url": url, "alt": article.image_alt}
+        image = self.image_of(entry)
+        if image is not None:
+            image.update(markup=picture_markup(image, ARTICLE_SIZES, lazy=False),
+                         caption=article.image_caption, credit=article.image_credit)
         view = {
             **self.teaser(entry),
             "updated": article.updated.astimezone(self.config.tz) if article.updated else None,
@@ -182,13 +210,10 @@ class Views:
             "lead": article.summary if article.summary_given else None,
             "dateline": article.dateline, "story": story_view(article, self.config),
         }
-        absolute_image = None
-        if image:
-            absolute_image = image["url"] if "://" in image["url"] else \
-                self.absolute(image["url"][len(self.base_path) - 1:])
         page = self.page_view(entry.url, article.title, article.summary, og_type="article",
-                              image=absolute_image,
-                              jsonld=news_article(self.config, entry, absolute_image))
+                              image=image["absolute"] if image else None,
+                              image_alt=image["alt"] if image else "",
+                              jsonld=news_article(self.config, entry, image))
         return {"page": page, "article": view,
                 "prev": self.teaser(older) if older else None,
                 "next": self.teaser(newer) if newer else None,
