@@ -18,8 +18,10 @@ PAGES = {
     "article": "2025/06/01/erste-hitzewelle-des-sommers-staedte-oeffnen-kuehle-raeume/",
     "article in English": "2025/06/07/berlin-museum-reopens-its-restored-gallery-of-german-"
                           "renaissance-painting/",
+    "article with photo": "2025/06/12/frauen-nationalteam-gibt-kader-fuer-die-em-bekannt/",
     "day page": "2025/06/03/",
     "folded agency story": "2025/06/03/lokfuehrer-legen-gueterverkehr-lahm/",
+    "day page with photos": "2025/06/12/",
     "topic page": "topics/klima/",
     "search page": "search/?q=Hitze",
     "not-found page": "404.html",
@@ -107,6 +109,36 @@ def test_navigation_is_one_row_that_scrolls_inside_itself(browser, served: str,
                             " return [r.left, r.right, document.documentElement.scrollWidth]; })()")
         assert box[0] >= 0 and box[1] <= width, f"the focused last link is at {box[:2]}"
         assert box[2] <= width
+    finally:
+        context.close()
+
+
+def test_first_headline_is_in_the_first_400_pixels_of_a_phone(browser, served: str,
+                                                              tmp_path) -> None:
+    """On a 390 px phone the navigation keeps to one row, and a story starts high up."""
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2)
+    page = context.new_page()
+    try:
+        page.goto(served)
+        top = page.evaluate("document.querySelector('.lead-title, .teaser-title')"
+                            ".getBoundingClientRect().top")
+        assert 0 < top <= 400, f"the first headline starts at {top} px"
+        shot = tmp_path / "front-390.png"
+        page.screenshot(path=str(shot))  # kept by pytest for a look when this fails
+        assert shot.stat().st_size > 10_000
+    finally:
+        context.close()
+
+
+def test_not_found_page_fills_the_screen(browser, served: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1200})
+    page = context.new_page()
+    try:
+        page.goto(served + PAGES["not-found page"])
+        bottom = page.evaluate("document.querySelector('.site-footer')"
+                               ".getBoundingClientRect().bottom")
+        assert bottom >= 1199, f"the footer ends at {bottom} px of 1200"
     finally:
         context.close()
 

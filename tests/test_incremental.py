@@ -48,6 +48,7 @@ edits = st.one_of(
     st.tuples(st.just("static"), st.booleans()),
     st.tuples(st.just("agency"), st.integers(0, 3), st.sampled_from([None, *range(len(WIRE))]),
               st.sampled_from(DAYS)),
+    st.tuples(st.just("photo"), st.sampled_from([(520, 300), (300, 400)])),
 )
 in_place = st.tuples(st.just("edit"), st.integers(0, 2),
                      st.sampled_from(["Neu.", "Ganz neu.", "x"]),
@@ -63,8 +64,11 @@ FRONT_MATTER = {
     "slug": ["fester-slug", "anderer-slug"],
     "draft": ["true", "false"],
     "updated": ["2025-06-05T10:00:00+02:00", "2025-06-06"],
-    "image": ["bild.svg", "https://example.org/foto.jpg"],
+    "image": ["bild.svg", "https://example.org/foto.jpg", "bild.png"],
     "image_alt": ["Ein Bild", "Ein anderes Bild"],
+    "image_caption": ["Eine Unterzeile", "Eine andere"],
+    "image_credit": ["dpa", "Redaktion"],
+    "featured": ["true", "false"],
     "source": ["dpa", "Reuters"],
     "source_url": ["https://example.org/a", "https://example.org/b"],
     "lang": ["en", "de"],
@@ -74,9 +78,15 @@ FRONT_MATTER = {
     "dateline": ["Berlin", "Kiew/Moskau"],
 }
 front = st.tuples(st.just("front"), st.integers(0, 2), st.sampled_from(sorted(FRONT_MATTER)),
-                  st.integers(0, 2))
-"""Set (value 0 or 1) or remove (2) one front matter key of an article."""
+                  st.integers(0, 3))
+"""Set (a value by its index) or remove (an index past the values) one front matter key."""
 edits = st.one_of(edits, in_place, front)
+
+
+def photo(width: int, height: int) -> bytes:
+    from .imagefiles import png
+
+    return png(width, height)
 
 
 def find(root: Path, number: int) -> Path | None:
@@ -138,13 +148,18 @@ def apply(root: Path, edit: tuple) -> None:
             _, n, key, choice = edit
             head, body = old.read_text(encoding="utf-8").split("---\n")[1:3]
             lines = [line for line in head.splitlines() if not line.startswith(f"{key}:")]
-            if key == "date" and choice == 2:
+            values = FRONT_MATTER[key]
+            if key == "date" and choice >= len(values):
                 choice = 0  # an article needs a date here (the file name has none)
-            if choice < 2:
-                lines.append(f"{key}: {FRONT_MATTER[key][choice]}")
+            if choice < len(values):
+                lines.append(f"{key}: {values[choice]}")
             if key == "image":
-                write_site(old.parent, {"bild.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+                write_site(old.parent, {"bild.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+                                        "bild.png": photo(520, 300)})
             old.write_text("---\n" + "\n".join(lines) + "\n---\n" + body, encoding="utf-8")
+    elif kind == "photo":  # an image changes, no article does
+        for path in (root / "content").rglob("bild.png"):
+            path.write_bytes(photo(*edit[1]))
     elif kind == "static":
         path = root / "static/extra.txt"
         if edit[1]:

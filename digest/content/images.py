@@ -123,8 +123,9 @@ def caption_and_credit(image: Any) -> tuple[str, str]:
 # ---- making the files ----------------------------------------------------------------------
 
 def target_widths(width: int) -> list[int]:
-    """The widths an image is written in: never wider than it is."""
-    return [w for w in WIDTHS if w < width] + [min(width, WIDTHS[-1])]
+    """The widths an image is written in: never wider than it is, and none that is
+    nearly as wide as the next."""
+    return [w for w in WIDTHS if w * 1.15 < min(width, WIDTHS[-1])] + [min(width, WIDTHS[-1])]
 
 
 def normalised(image: Any) -> Any:
@@ -188,13 +189,11 @@ def make_image(folder: Path, job: ImageJob) -> tuple[str, dict[str, Any] | None,
             height = max(1, round(image.height * width / image.width))
             resized = image if width == image.width else \
                 image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-            for kind, kind_mime in (("WEBP", "image/webp"), (fmt, mime)):
+            for kind, kind_mime in dict.fromkeys((("WEBP", "image/webp"), (fmt, mime))):
                 if kind == fmt and width == image.width:
                     variants.append(["", width, height, mime])  # the original's own file
                     continue
                 label = f"{width}w{EXTENSIONS[kind]}"
-                if label in files:
-                    continue
                 files[label] = encoded(resized, kind, icc)
                 variants.append([label, width, height, kind_mime])
         crops = []

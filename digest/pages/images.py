@@ -17,7 +17,7 @@ from ..markup.pictures import Picture, picture_html
 if TYPE_CHECKING:
     from . import Plan
 
-TEASER_SIZES = "(max-width: 40rem) 7rem, 9rem"
+TEASER_SIZES = "(max-width: 48rem) 7rem, 8rem"
 LEAD_SIZES = "(min-width: 72rem) 41rem, (min-width: 48rem) 57vw, 100vw"
 ARTICLE_SIZES = "(max-width: 45rem) 100vw, 45rem"
 
