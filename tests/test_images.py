@@ -218,3 +218,27 @@ def test_pages_with_images_are_valid_html(photo_site: Path, vnu: list[str]) -> N
                             capture_output=True, text=True, timeout=300)
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
     assert [m for m in messages if m.get("type") in ("error", "non-document-error")] == []
+
+
+def test_caption_and_credit_from_xmp_and_an_image_in_a_sub_folder(site) -> None:
+    import io
+
+    from .imagefiles import scene
+
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           '02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"'
+           ' xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" photoshop:Credit="Reuters">'
+           '<dc:description><rdf:Alt><rdf:li xml:lang="x-default">Hafen in Hamburg &amp; '
+           'Elbe</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>')
+    buffer = io.BytesIO()
+    scene(900, 600).save(buffer, "JPEG", xmp=xmp.encode())
+    root = site({f"{DAY}-a.md": article("A", "12:00", "image: fotos/hafen.jpg\n"
+                                        "image_alt: Hafen\n"),
+                 "content/politik/fotos/hafen.jpg": buffer.getvalue()})
+    build_site(root)
+    folder = root / "output/2025/06/03/a"
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert '<span class="caption">Hafen in Hamburg &amp; Elbe</span>' in html
+    assert "Foto: Reuters" in html
+    assert "/2025/06/03/a/fotos/hafen-480w.webp 480w" in html
+    assert b"Reuters" not in (folder / "fotos/hafen.jpg").read_bytes()

@@ -14,10 +14,8 @@ import io
 import json
 import os
 import posixpath
-import re
 import shutil
 import warnings
-import xml.etree.ElementTree as etree
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from ..markup.pictures import Picture, Variant, body_images, rewrite_body, varia
 from ..model import Article
 from ..workers import Progress, run_parallel, stage_counter
 from . import display_path
+from .captions import caption_and_credit
 
 FORMATS = {".jpg": ("JPEG", "image/jpeg"), ".jpeg": ("JPEG", "image/jpeg"),
            ".png": ("PNG", "image/png"), ".webp": ("WEBP", "image/webp")}
@@ -51,73 +50,13 @@ def is_image(rel_path: str) -> bool:
 
 
 def image_salt() -> str:
-    """How images are made: this module and Pillow's version. A change makes them again."""
+    """How images are made: the modules that make them and Pillow's version. A change
+    makes every image again."""
     import PIL
 
-    return hashlib.sha1(Path(__file__).read_bytes() + PIL.__version__.encode()).hexdigest()
-
-
-# ---- reading captions and credits: IPTC (Pillow) and XMP (a few elements) -----------------
-
-IPTC_CAPTION, IPTC_CREDIT, IPTC_BYLINE = (2, 120), (2, 110), (2, 80)
-XMP_NAMES = {"description": "caption", "Credit": "credit", "creator": "creator"}
-
-
-def iptc_text(value: Any) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else b""
-    if not isinstance(value, bytes):
-        return ""
-    try:
-        return value.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        return value.decode("latin-1").strip()
-
-
-def xmp_fields(packet: bytes | str) -> dict[str, str]:
-    """dc:description, photoshop:Credit and dc:creator of an XMP packet."""
-    text = packet.decode("utf-8", "replace") if isinstance(packet, bytes) else packet
-    text = re.sub(r"<\?xpacket[^>]*\?>", "", text).strip().strip("\0")
-    try:
-        root = etree.fromstring(text)
-    except etree.ParseError:
-        return {}
-    found: dict[str, str] = {}
-    for element in root.iter():
-        name = element.tag.rsplit("}", 1)[-1]
-        key = XMP_NAMES.get(name)
-        if key is None or key in found:
-            continue
-        value = element.text.strip() if element.text and element.text.strip() else ""
-        if not value:  # rdf:Alt / rdf:Seq: the first rdf:li
-            item = next((e for e in element.iter() if e.tag.endswith("}li") and e.text), None)
-            value = item.text.strip() if item is not None and item.text else ""
-        for attribute, text_value in element.attrib.items():  # photoshop:Credit="dpa"
-            short = attribute.rsplit("}", 1)[-1]
-            if short in XMP_NAMES and XMP_NAMES[short] not in found and text_value.strip():
-                found[XMP_NAMES[short]] = text_value.strip()
-        if value:
-            found[key] = value
-    return found
-
-
-def caption_and_credit(image: Any) -> tuple[str, str]:
-    """The caption and credit an agency photo carries: IPTC first, then XMP."""
-    from PIL import IptcImagePlugin
-
-    caption = credit = ""
-    try:
-        iptc = IptcImagePlugin.getiptcinfo(image) or {}
-    except (SyntaxError, ValueError, IndexError, TypeError, OSError):
-        iptc = {}
-    caption = iptc_text(iptc.get(IPTC_CAPTION))
-    credit = iptc_text(iptc.get(IPTC_CREDIT)) or iptc_text(iptc.get(IPTC_BYLINE))
-    packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
-    if packet and (not caption or not credit):
-        xmp = xmp_fields(packet)
-        caption = caption or xmp.get("caption", "")
-        credit = credit or xmp.get("credit", "") or xmp.get("creator", "")
-    return caption, credit
+    here = Path(__file__).parent
+    code = b"".join((here / name).read_bytes() for name in ("images.py", "captions.py"))
+    return hashlib.sha1(code + PIL.__version__.encode()).hexdigest()
 
 
 # ---- making the files ----------------------------------------------------------------------
