@@ -39,6 +39,7 @@ from .content import (
     KnownFiles,
     Loaded,
     Stamp,
+    display_path,
     find_content,
     load_articles,
     parse_articles,
@@ -423,7 +424,8 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     laps.lap("model")
     plan = with_images(memo.plans.plan_pages(config, site, shape, inputs.inventory.assets,
                                              theme.static),
-                       inputs.inventory.assets, pictures, memo.images.folder(config))
+                       inputs.inventory.assets, pictures, memo.images.folder(config),
+                       display_path(config, config.content_path).rstrip("/") + "/")
     laps.lap("plan")
     with writing(config, state, options, memo) as writer:
         render_pages(config, plan, theme, writer, options, memo)

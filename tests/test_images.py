@@ -242,3 +242,14 @@ def test_caption_and_credit_from_xmp_and_an_image_in_a_sub_folder(site) -> None:
     assert "Foto: Reuters" in html
     assert "/2025/06/03/a/fotos/hafen-480w.webp 480w" in html
     assert b"Reuters" not in (folder / "fotos/hafen.jpg").read_bytes()
+
+
+def test_two_images_that_would_share_a_file_name_are_an_error(site) -> None:
+    root = site({f"{DAY}-a.md": article("A", "12:00", "image: foto.jpg\nimage_alt: A\n",
+                                        body="![B](foto.png)"),
+                 "content/politik/foto.jpg": jpeg(700, 500),
+                 "content/politik/foto.png": png(700, 500)})
+    result = run_digest("build", cwd=root)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "content/politik/foto.png: error: the build writes this image as " \
+           "foto-480w.webp, the name of content/politik/foto.jpg" in result.stderr

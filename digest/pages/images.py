@@ -12,6 +12,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from ..content import Asset
+from ..errors import DigestError, problem
 from ..markup.pictures import Picture, picture_html
 
 if TYPE_CHECKING:
@@ -57,12 +58,13 @@ def picture_markup(view: dict[str, Any], sizes: str, lazy: bool = True) -> Marku
 
 
 def with_images(plan: Plan, assets: Sequence[Asset], pictures: dict[str, Picture],
-                folder: Path) -> Plan:
+                folder: Path, prefix: str = "content/") -> Plan:
     """The plan with every copy of a resized image taken from its cleaned file (no
     metadata, orientation applied), and its variants beside it.
 
     An image the build could not read (skipped with --skip-invalid) is not copied at all:
-    its metadata may hold where it was taken.
+    its metadata may hold where it was taken. `prefix`: the content folder as messages name
+    it. A variant that would take the name of another file is an error naming both.
     """
     from . import Copy
 
@@ -70,6 +72,8 @@ def with_images(plan: Plan, assets: Sequence[Asset], pictures: dict[str, Picture
         return plan
     by_source = {a.path: a.rel_path for a in assets}
     copies: list[Copy] = []
+    taken = {copy.path: by_source.get(copy.source, "") for copy in plan.copies}
+    problems = []
     for copy in plan.copies:
         rel = by_source.get(copy.source)
         if rel is None or not is_resizable(rel):
@@ -83,8 +87,17 @@ def with_images(plan: Plan, assets: Sequence[Asset], pictures: dict[str, Picture
         base = base + "/" if base else ""
         copies.append(Copy(copy.path, where / "full"))
         for variant in (*picture.variants, *picture.crops):
-            if variant.label:
-                copies.append(Copy(base + variant.name, where / variant.label))
+            if not variant.label:
+                continue
+            path = base + variant.name
+            other = taken.setdefault(path, rel)
+            if other != rel:
+                problems.append(problem(prefix + rel, f"the build writes this image as "
+                                        f"{variant.name}, the name of {prefix}{other} beside "
+                                        "it; rename one of them"))
+            copies.append(Copy(path, where / variant.label))
+    if problems:
+        raise DigestError(list(dict.fromkeys(problems)))
     return dataclasses.replace(plan, copies=tuple(copies))
 
 
