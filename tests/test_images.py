@@ -253,3 +253,22 @@ def test_two_images_that_would_share_a_file_name_are_an_error(site) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "content/politik/foto.png: error: the build writes this image as " \
            "foto-480w.webp, the name of content/politik/foto.jpg" in result.stderr
+
+
+def test_a_new_process_does_not_read_unchanged_images_again(photo_site: Path) -> None:
+    from digest.content.images import ImageStore, image_salt
+
+    store = ImageStore(photo_site / ".digest-cache")
+    store.salt = image_salt()
+    assert len(store.known_keys()) == 5  # the five images, by path, size and time
+    path = photo_site / "content/politik/wahl.jpg"
+    stat = path.stat()
+    assert store.known_keys()[("politik/wahl.jpg", stat.st_size, stat.st_mtime_ns)] == \
+        store.key_of(path, "politik/wahl.jpg")
+
+
+def test_a_wrong_featured_value_is_an_error_at_its_line(site) -> None:
+    root = site({f"{DAY}-a.md": article("A", "12:00", "featured: vielleicht\n")})
+    result = run_digest("build", cwd=root)
+    assert result.returncode == 1
+    assert f"{DAY}-a.md:4:" in result.stderr and "'featured'" in result.stderr

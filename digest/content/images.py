@@ -190,19 +190,51 @@ class ImageStore:
 
     def __init__(self, cache: Path) -> None:
         self.folder = cache / "images"
+        self.index = cache / "image-keys.json"
+        """Each image file's key by its size and time, for the next process."""
         self.salt = ""
-        self.keys: dict[tuple[str, int, int], str] = {}
+        self.keys: dict[tuple[str, int, int], str] | None = None
         """Each file's key by (path, size, time): an unchanged file is not hashed again."""
+        self.used: dict[tuple[str, int, int], str] = {}
+        self.saved: dict[tuple[str, int, int], str] = {}
+        """What the index file holds."""
+
+    def known_keys(self) -> dict[tuple[str, int, int], str]:
+        if self.keys is None:
+            self.keys = {}
+            try:
+                data = json.loads(self.index.read_text(encoding="utf-8"))
+                if data.get("salt") == self.salt:
+                    self.keys = {(rel, size, mtime): key
+                                 for rel, size, mtime, key in data["keys"]}
+                    self.saved = dict(self.keys)
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                pass
+        return self.keys
 
     def key_of(self, path: Path, rel_path: str) -> str:
         stat = path.stat()
         stamp = (rel_path, stat.st_size, stat.st_mtime_ns)
-        key = self.keys.get(stamp)
+        keys = self.known_keys()
+        key = keys.get(stamp)
         if key is None:
             digest = hashlib.sha1(self.salt.encode())
             digest.update(path.read_bytes())
-            key = self.keys[stamp] = digest.hexdigest()
+            key = keys[stamp] = digest.hexdigest()
+        self.used[stamp] = key
         return key
+
+    def save_keys(self) -> None:
+        """Keep the keys of this build's files (only those) for the next process."""
+        self.keys, self.used = self.used, {}
+        if self.keys == self.saved:
+            return
+        self.saved = dict(self.keys)
+        self.index.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.index.with_name(f"{self.index.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"salt": self.salt, "keys": [
+            [*stamp, key] for stamp, key in sorted(self.keys.items())]}), encoding="utf-8")
+        os.replace(temporary, self.index)
 
     def load(self, key: str, name: str) -> Picture | None:
         try:
@@ -210,10 +242,6 @@ class ImageStore:
             return picture_of(key, name, meta)
         except (OSError, ValueError, KeyError, TypeError):
             return None
-
-    def file(self, picture: Picture, label: str) -> Path:
-        """The cached file of one of a picture's files ('full' for the cleaned original)."""
-        return self.folder / picture.key / label
 
     def prune(self, used: set[str]) -> None:
         """Remove what no image of the site gives any more."""
@@ -260,6 +288,8 @@ def make_pictures(display_prefix: str, assets: Sequence[Any], store: ImageStore,
             else:
                 pictures[rel_path] = picture_of(job.key, rel_path.rpartition("/")[2], meta)
     store.prune({p.key for p in pictures.values()})
+    if store.used or store.index.exists():
+        store.save_keys()
     return pictures, problems
 
 
