@@ -26,8 +26,10 @@ from .cache import (
     code_fingerprint,
     forget_record,
     input_stamp,
+    load_memo,
     load_record,
     page_fingerprint,
+    save_memo,
     save_record,
     site_salt,
 )
@@ -98,6 +100,11 @@ class BuildReport:
     """The search index is older than the pages (index_later)."""
     sources: dict[str, str] = field(default_factory=dict)
     """The file of each article page, by output path: where `digest check` reports a link."""
+
+
+STORY_PAIRS = "story-pairs.pickle"
+"""The near-duplicate pairs the story index found (agency/stories.py), for a new process:
+it compares only the texts that changed since."""
 
 
 class Memo:
@@ -187,6 +194,20 @@ def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
         raise DigestError(problems)
     return tuple(p if p.warning else dataclasses.replace(p, warning=True, skipped=True)
                  for p in problems)
+
+
+def restore_story_pairs(config: Config, memo: Memo) -> None:
+    """A new process starts from the story pairs the last one found."""
+    stories = memo.sites.stories.index
+    if stories.settings is None and stories.pending is None:
+        if snapshot := load_memo(config.cache_path / STORY_PAIRS):
+            stories.restore(snapshot)
+
+
+def save_story_pairs(config: Config, memo: Memo) -> None:
+    stories = memo.sites.stories.index
+    if stories.dirty:
+        save_memo(config.cache_path / STORY_PAIRS, stories.snapshot())
 
 
 def model_site(config: Config, articles: list[Article], inventory: Inventory,
@@ -417,6 +438,7 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
         config, inputs.inventory.assets, articles, options.jobs, options.progress)
     problems += image_problems
     laps.lap("images")
+    restore_story_pairs(config, memo)
     site, shape, model_problems = model_site(config, articles, inputs.inventory, options, now,
                                                  memo)
     warnings = settle(problems + model_problems, options.skip_invalid)
@@ -439,6 +461,7 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
         laps.lap("commit")
     cache.save()
     cache.advance()
+    save_story_pairs(config, memo)
     due = next_due(memo.sites.last_places, options.drafts, options.future, now)
     pages = sum(1 for p in plan.pages if p.html)
     files = written.written + written.unchanged

@@ -141,6 +141,28 @@ class ArticleCache:
         self.on_disk = set(entries)
 
 
+def load_memo(path: Path) -> Any | None:
+    """A memo that an earlier process saved, when the same code saved it; else None."""
+    try:
+        with path.open("rb") as handle:
+            code, value = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            ValueError, TypeError):
+        return None  # cut short or from another version: made again
+    return value if code == code_fingerprint() else None
+
+
+def save_memo(path: Path, value: Any) -> None:
+    """Save a memo for a later process, whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump((code_fingerprint(), value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
 def page_fingerprint(salt: bytes, path: str, template: str, inputs: bytes) -> str:
     """A hash of everything a page's bytes depend on: template set, settings and the
     page's own inputs (see pages.Page.inputs)."""

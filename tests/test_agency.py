@@ -177,6 +177,34 @@ def test_grouping_is_a_pure_function_of_the_articles(tmp_path: Path) -> None:
     assert groups(every, warm) == expected
 
 
+def test_a_new_process_starts_from_the_pairs_the_last_one_found(tmp_path: Path) -> None:
+    root = write_agency_site(tmp_path / "site")
+    third = root / "content/eingang/bahn-streik-3.txt"
+    text, when = third.read_text(encoding="utf-8"), third.stat().st_mtime
+    third.unlink()
+    assert run_digest("build", cwd=root).returncode == 0
+    pairs = root / ".digest-cache/story-pairs.pickle"
+    assert pairs.is_file()
+    third.write_text(text, encoding="utf-8")  # the third version arrives
+    os.utime(third, (when, when))
+    afp = root / "content/eingang/hitze-afp.txt"
+    afp.write_text(afp.read_text(encoding="utf-8") + "\nDie Stadt verlängert die Öffnung.\n",
+                   encoding="utf-8")
+    os.utime(afp, (afp.stat().st_mtime - 60, afp.stat().st_mtime - 60))
+    assert run_digest("build", cwd=root).returncode == 0  # from the saved pairs
+    cold = tmp_path / "cold"
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns("output", ".digest-cache"))
+    for path in (root / "content/eingang").iterdir():  # copytree keeps times; be sure
+        stat = path.stat()
+        os.utime(cold / "content/eingang" / path.name, (stat.st_atime, stat.st_mtime))
+    assert run_digest("build", cwd=cold).returncode == 0
+    assert tree(root / "output") == tree(cold / "output")
+    pairs.write_bytes(b"nicht pickle")  # a damaged file is made again, never trusted
+    shutil.rmtree(root / "output")
+    assert run_digest("build", cwd=root).returncode == 0
+    assert tree(root / "output") == tree(cold / "output")
+
+
 def test_window_and_threshold_are_settings(tmp_path: Path) -> None:
     root = write_agency_site(tmp_path / "site")
     config = (root / "config.yaml").read_text(encoding="utf-8")

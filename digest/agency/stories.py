@@ -96,6 +96,34 @@ class PairIndex:
         """Shingle sets, made when a text is first compared with another."""
         self.buckets: dict[int, set[Key]] = {}
         self.pairs: dict[Key, dict[Key, float]] = {}
+        self.pending: dict[Key, dict[Key, float]] | None = None
+        """Pairs restored from an earlier process, taken in by the next update."""
+        self.dirty = False
+        """Changed since the last snapshot."""
+
+    def snapshot(self) -> tuple[Any, dict[Key, dict[Key, float]]]:
+        """What the index found, to restore in a later process: the settings and the pairs
+        of every text it holds (sketches come again with the articles)."""
+        self.dirty = False
+        return self.settings, self.pairs
+
+    def restore(self, snapshot: tuple[Any, dict[Key, dict[Key, float]]]) -> None:
+        """Start from an earlier process's pairs: the next update compares only the texts
+        that the snapshot does not hold. The pairs among the texts it holds are complete,
+        whatever order they came in, so the result is the one a fresh index gives."""
+        self.__init__()  # type: ignore[misc]
+        self.settings, self.pending = snapshot
+
+    def adopt(self, items: dict[Key, bytes]) -> None:
+        """Take in the restored pairs of the texts that are still there."""
+        pending, self.pending = self.pending or {}, None
+        for key in pending.keys() & items.keys():
+            self.sketches[key] = items[key]
+            for h in hashes_of(items[key])[:BOTTOM]:
+                self.buckets.setdefault(h, set()).add(key)
+        self.pairs = {key: {other: similarity for other, similarity in pending[key].items()
+                            if other in self.sketches} for key in self.sketches}
+        self.dirty = len(self.sketches) != len(pending)
 
     def shingles(self, key: Key) -> frozenset[int]:
         found = self.sets.get(key)
@@ -108,13 +136,18 @@ class PairIndex:
         if self.settings != (window, threshold):
             self.__init__()  # type: ignore[misc]
             self.settings = (window, threshold)
-        for key in [k for k in self.sketches if k not in items]:
+        if self.pending is not None:
+            self.adopt(items)
+        gone = [k for k in self.sketches if k not in items]
+        new = items.keys() - self.sketches.keys()
+        self.dirty = self.dirty or bool(gone or new)
+        for key in gone:
             for other in self.pairs.pop(key, {}):
                 self.pairs[other].pop(key, None)
             for h in hashes_of(self.sketches.pop(key))[:BOTTOM]:
                 self.buckets[h].discard(key)
             self.sets.pop(key, None)
-        for key in items.keys() - self.sketches.keys():
+        for key in new:
             self.sketches[key] = items[key]
             bottom = hashes_of(items[key])[:BOTTOM]
             candidates = {other for h in bottom for other in self.buckets.get(h, ())
