@@ -199,9 +199,9 @@ def settle(problems: list[Problem], skip_invalid: bool) -> tuple[Problem, ...]:
 def restore_story_pairs(config: Config, memo: Memo) -> None:
     """A new process starts from the story pairs the last one found."""
     stories = memo.sites.stories.index
-    if stories.settings is None and stories.pending is None:
-        if snapshot := load_memo(config.cache_path / STORY_PAIRS):
-            stories.restore(snapshot)
+    fresh = stories.settings is None and stories.pending is None
+    if fresh and (snapshot := load_memo(config.cache_path / STORY_PAIRS)):
+        stories.restore(snapshot)
 
 
 def save_story_pairs(config: Config, memo: Memo) -> None:
