@@ -16,6 +16,7 @@ Needs Debian's chromium (/usr/bin/chromium) and Playwright.
 from __future__ import annotations
 
 import argparse
+import os
 import functools
 import http.server
 import re
@@ -121,6 +122,8 @@ def findable(browser, root: Path, config: str, rounds: int) -> list[float]:
 
 
 def main() -> None:
+    # timed processes start as an installed digest does: from cached bytecode
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("site", type=Path)
     parser.add_argument("--config", default="config-search.yaml")

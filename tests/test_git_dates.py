@@ -282,3 +282,22 @@ def test_a_retitled_article_redirects_from_every_url_its_history_gave_it(tmp_pat
     again = clone(repo, tmp_path / "again")
     build_site(again)
     assert tree(again / "output") == tree(out)
+
+
+def test_a_new_process_reuses_the_history_it_read_until_a_commit(tmp_path: Path) -> None:
+    article = "---\ntitle: {title}\ndate: 2025-06-03\n---\nText.\n"
+    repo = new_repo(tmp_path / "site", {"config.yaml": CONFIG,
+                                        "content/politik/a.md": article.format(title="Erst")})
+    commit(repo, FIRST)
+    build_site(repo)
+    saved = repo / ".digest-cache/git-versions.pickle"
+    assert saved.is_file()
+    write_site(repo, {"content/politik/a.md": article.format(title="Dann")})
+    commit(repo, LATER)  # a new HEAD: the saved history is not the repository's any more
+    build_site(repo)
+    old = repo / "output/2025/06/03/erst/index.html"
+    assert "noindex" in old.read_text(encoding="utf-8")  # the earlier URL redirects
+    saved.write_bytes(b"\x80kaputt")  # a damaged file is read again from git
+    shutil.rmtree(repo / "output")
+    build_site(repo)
+    assert "noindex" in old.read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cache import ArticleCache
+from ..cache import ArticleCache, load_memo, save_memo
 from ..config import Config
 from ..errors import Problem, problem, warning
 from ..model import Article
@@ -372,6 +372,11 @@ Address = tuple[str, "dt.datetime | None"]
 """A slug and a date (None: the article's own date), which give a URL."""
 
 
+GIT_VERSIONS = "git-versions.pickle"
+"""The versions git log named, by repository state, in the cache: a new process need not
+walk the whole history again when no commit was made."""
+
+
 class EarlierAddresses:
     """Where each article stood in its earlier committed versions, from one `git log` and
     one `git cat-file` pass: every earlier URL of an article gets a redirect, with no work
@@ -383,6 +388,18 @@ class EarlierAddresses:
         self.result: dict[str, tuple[Address, ...]] = {}
         self.parsed: dict[tuple[str, str], Address | None] = {}
 
+    @staticmethod
+    def versions(folder: Path, state: tuple[str, ...], saved: Path
+                 ) -> dict[str, tuple[str, ...]]:
+        """The committed versions of each file, as an earlier process read them for the
+        same repository state (HEAD, shallow boundary, folder), else from git."""
+        known = load_memo(saved)
+        if known is not None and known[0] == state:
+            return known[1]
+        versions = read_versions(folder)
+        save_memo(saved, (state, versions))
+        return versions
+
     def of(self, config: Config, inventory: Inventory, reader: ArticleReader
            ) -> dict[str, tuple[Address, ...]]:
         """The addresses of the earlier versions of each article, by its source path."""
@@ -393,7 +410,7 @@ class EarlierAddresses:
         key = (state, inventory.sources)
         if key == self.key:
             return self.result
-        versions = read_versions(folder)
+        versions = self.versions(folder, state, config.cache_path / GIT_VERSIONS)
         sources = {s.rel_path: s for s in inventory.sources}
         several = {rel: blobs for rel, blobs in versions.items()
                    if rel in sources and len(blobs) > 1}
