@@ -11,8 +11,8 @@ with the server's own "rebuilt in" figure. The article is restored afterwards.
 from __future__ import annotations
 
 import argparse
-import os
 import http.client
+import os
 import re
 import statistics
 import subprocess

@@ -16,9 +16,9 @@ Needs Debian's chromium (/usr/bin/chromium) and Playwright.
 from __future__ import annotations
 
 import argparse
-import os
 import functools
 import http.server
+import os
 import re
 import statistics
 import subprocess
