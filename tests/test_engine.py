@@ -337,3 +337,22 @@ def test_a_bug_in_digest_keeps_its_traceback(tmp_path: Path) -> None:
     result = run_digest("build", cwd=root)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "themes/default/templates/404.html:1:1: error: template error" in result.stderr
+
+
+def test_a_file_is_trusted_only_while_untouched_since_it_was_read(site) -> None:
+    """A new process does not read an article file whose size, times and inode are as they
+    were; a same-size edit that puts the old modification time back is still seen."""
+    text = "---\ntitle: Stadtrat tagt\ndate: 2025-06-03\n---\nDer Rat tagt {}.\n"
+    root = site({"content/politik/rat.md": text.format("heute")})
+    source = root / "content/politik/rat.md"
+    old = source.stat().st_mtime - 3600
+    os.utime(source, (old, old))
+    for _ in range(3):  # cold, then keyed and noted, then trusted
+        assert run_digest("build", cwd=root).returncode == 0
+    assert (root / ".digest-cache/file-stamps.pickle").is_file()
+    page = root / "output/2025/06/03/stadtrat-tagt/index.html"
+    assert "heute" in page.read_text(encoding="utf-8")
+    source.write_text(text.format("abends"), encoding="utf-8")  # as many bytes as before
+    os.utime(source, (old, old))
+    assert run_digest("build", cwd=root).returncode == 0
+    assert "abends" in page.read_text(encoding="utf-8")

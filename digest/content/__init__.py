@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -177,11 +178,17 @@ class Keys:
 
     def job(self, source: SourceFile, data: bytes, mtime: float, keep: bool = True) -> ReadJob:
         """The job for a file's bytes; without `keep` it holds only their key."""
-        folder = source.rel_path.rpartition("/")[0]
-        first = self.first_commit(source.rel_path)
-        context = self.folder_files.get(folder, "") + ("" if first is None else f"\0{first!r}")
+        context, first = self.context(source)
         key = self.cache.key(source.rel_path, data, context)
         return ReadJob(source, data if keep else None, mtime, self.siblings, key, first)
+
+    def context(self, source: SourceFile) -> tuple[str, FirstCommit | None]:
+        """What a file's key depends on besides its bytes: the files beside it, the commit
+        that added it."""
+        folder = source.rel_path.rpartition("/")[0]
+        first = self.first_commit(source.rel_path)
+        return self.folder_files.get(folder, "") + ("" if first is None else f"\0{first!r}"), \
+            first
 
     def first_commit(self, rel_path: str) -> FirstCommit | None:
         """The commit that added a file, or None when git has not seen it."""
@@ -211,20 +218,84 @@ def load_articles(config: Config, inventory: Inventory, cache: ArticleCache,
     jobs: list[ReadJob] = []
     problems: list[Problem] = list(inventory.problems)
     usable = known is not None and known.usable(keys, changed)
+    stamps = None if usable else FileStamps(config.cache_path / FILE_STAMPS, keys)
     for source in inventory.sources:
         job = known.get(source, changed) if usable else None  # type: ignore[union-attr,arg-type]
+        if job is None and stamps is not None:
+            job = stamps.job(source)
         if job is None:
+            before = stamps.stat_of(source) if stamps is not None else None
             data, mtime, found = read_source(source, config.max_file_size)
             problems += found
             if data is None:
                 jobs.append(skipped_job(source, keys, found))
                 continue
             job = keys.job(source, data, mtime, keep=False)
+            if stamps is not None and before is not None:
+                stamps.note(source, job, before)
         jobs.append(job)
+    if stamps is not None:
+        stamps.save()
     loaded = Loaded(tuple(jobs), tuple(problems), keys)
     if known is not None:
         known.remember(loaded)
     return loaded
+
+
+FILE_STAMPS = "file-stamps.pickle"
+"""Each article file's key with the file's stat as it was keyed, in the cache."""
+
+
+class FileStamps:
+    """The key of each article file as a process last computed it, with the file's size,
+    times and inode then: a new process need not read a file that is as it was.
+
+    The change time is part of the stamp. No program can set it: any write or rename of the
+    file moves it, so a file edited in place, replaced by an editor's rename, checked out or
+    copied (as a restored cache is) is read again; only a file untouched since is trusted.
+    """
+
+    def __init__(self, path: Path, keys: Keys) -> None:
+        self.path = path
+        self.keys = keys
+        saved = load_memo(path)
+        self.old: dict[str, tuple[Any, ...]] = saved if isinstance(saved, dict) else {}
+        self.new: dict[str, tuple[Any, ...]] = {}
+
+    @staticmethod
+    def stat_of(source: SourceFile) -> tuple[int, ...] | None:
+        try:
+            stat = os.stat(source.path)
+        except OSError:
+            return None
+        return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+
+    def job(self, source: SourceFile) -> ReadJob | None:
+        """The job for a file that is as it was when keyed, without reading it."""
+        known = self.old.get(source.rel_path)
+        if known is None:
+            return None
+        stat, salt, context, key, mtime = known
+        context_now, first = self.keys.context(source)
+        if stat != self.stat_of(source) or salt != self.keys.cache.salt or \
+                context != context_now:
+            return None
+        self.new[source.rel_path] = known
+        return ReadJob(source, None, mtime, self.keys.siblings, key, first)
+
+    def note(self, source: SourceFile, job: ReadJob, stat: tuple[int, ...]) -> None:
+        """Remember a file's key with its stat taken before it was read: a write after
+        that changes the stat, so the file is read again."""
+        if stat[1] <= time.time_ns() - 2_000_000_000:
+            # a file written in the last two seconds may be written again within the
+            # clock's resolution: it is read again next time
+            context, _ = self.keys.context(source)
+            self.new[source.rel_path] = (stat, self.keys.cache.salt, context, job.key,
+                                         job.mtime)
+
+    def save(self) -> None:
+        if self.new != self.old:
+            save_memo(self.path, self.new)
 
 
 def skipped_job(source: SourceFile, keys: Keys, problems: list[Problem]) -> ReadJob:
