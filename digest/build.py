@@ -130,6 +130,8 @@ class Memo:
         """Each article's URL in the last build, by its file."""
         self.images = SiteImages()
         self.sites = SiteMemo()
+        self.story_saves = 0
+        """Builds since the story pairs were last saved for a later process."""
         self.plans = PlanMemo()
         self.fingerprints: dict[str, tuple[Page, bytes, str]] = {}
         """Each page's fingerprint by path, with the page and the salt it was made for."""
@@ -205,8 +207,12 @@ def restore_story_pairs(config: Config, memo: Memo) -> None:
 
 
 def save_story_pairs(config: Config, memo: Memo) -> None:
+    """Save the pairs after a process's first build and then now and again: a later process
+    compares only what changed since, and a long-running one need not save after each edit."""
     stories = memo.sites.stories.index
-    if stories.dirty:
+    due = memo.story_saves % 50 == 0
+    memo.story_saves += 1
+    if stories.dirty and due:
         save_memo(config.cache_path / STORY_PAIRS, stories.snapshot())
 
 

@@ -191,6 +191,14 @@ class StoryMemo:
         self.index = PairIndex()
         self.made: dict[tuple[int, ...], tuple[tuple[Article, ...], Any, Article, Place]] = {}
         """Each story's article and place, by the ids of its versions."""
+        self.digests: dict[int, tuple[bytes, bytes]] = {}
+        """Each sketch's hash, by the sketch (an unchanged article keeps its sketch)."""
+
+    def digest_of(self, sketch: bytes) -> bytes:
+        known = self.digests.get(id(sketch))
+        if known is None or known[0] is not sketch:
+            known = self.digests[id(sketch)] = (sketch, hashlib.sha1(sketch).digest()[:12])
+        return known[1]
 
     def fold(self, settings: Any, articles: list[Article], places: list[Place],
              urls_of: Callable[[Place], tuple[str, ...]]
@@ -200,14 +208,21 @@ class StoryMemo:
         if not settings.fold:
             return articles, places
         keys: dict[int, Key] = {}
+        by_key: dict[Key, list[int]] = {}
+        sketches: dict[Key, bytes] = {}
+        digest_of = self.digest_of
         for i, (article, where) in enumerate(zip(articles, places, strict=True)):
             if article.sketch and not where.page:
-                keys[i] = (hashlib.sha1(article.sketch).digest()[:12], where.at)
-        by_key: dict[Key, list[int]] = {}
-        for i, key in keys.items():
-            by_key.setdefault(key, []).append(i)
-        self.index.update({k: articles[v[0]].sketch for k, v in by_key.items()},
-                          settings.window * 3600.0, settings.similarity)
+                key = keys[i] = (digest_of(article.sketch), where.at)
+                if key in by_key:
+                    by_key[key].append(i)
+                else:
+                    by_key[key] = [i]
+                    sketches[key] = article.sketch
+        if len(self.digests) > 2 * len(keys) + 1000:  # forget the sketches of old texts
+            live = {id(article.sketch) for article in articles}
+            self.digests = {k: v for k, v in self.digests.items() if k in live}
+        self.index.update(sketches, settings.window * 3600.0, settings.similarity)
         groups = [sorted((i for k in g for i in by_key[k]),
                          key=lambda i: order_key(articles[i], keys[i]))
                   for g in self.index.groups()]

@@ -319,7 +319,8 @@ class SiteImages:
 
     def __init__(self) -> None:
         self.store: ImageStore | None = None
-        self.last: dict[int, tuple[Article, tuple[Any, ...], Article]] = {}
+        self.last: dict[int, tuple[Article, tuple[Any, ...] | None, Article]] = {}
+        self.last_pictures: dict[str, Picture] | None = None
 
     def folder(self, config: Config) -> Path:
         """Where the images' files wait in the cache folder."""
@@ -334,8 +335,14 @@ class SiteImages:
         prefix = display_path(config, config.content_path).rstrip("/") + "/"
         pictures, problems = make_pictures(prefix, assets, self.store, jobs, progress)
         out: list[Article] = []
-        seen: dict[int, tuple[Article, tuple[Any, ...], Article]] = {}
+        seen: dict[int, tuple[Article, tuple[Any, ...] | None, Article]] = {}
+        same = pictures == self.last_pictures  # then an article seen before is done
         for article in articles:
+            known = self.last.get(id(article)) if same else None
+            if known is not None and known[0] is article:
+                seen[id(article)] = known
+                out.append(known[2])
+                continue
             folder = article.rel_path.rpartition("/")[0]
             front = None
             if article.image and "://" not in article.image:
@@ -346,6 +353,7 @@ class SiteImages:
                         body_images(article.html.decode("utf-8"), folder)
                         if target in pictures}
             if front is None and not body:
+                seen[id(article)] = (article, None, article)
                 out.append(article)
                 continue
             what = (front, tuple(sorted(body.items())))
@@ -356,5 +364,5 @@ class SiteImages:
                 result = dressed(article, front, body, what)
             seen[id(article)] = (article, what, result)
             out.append(result)
-        self.last = seen
+        self.last, self.last_pictures = seen, pictures
         return out, pictures, problems
