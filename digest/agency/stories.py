@@ -94,7 +94,10 @@ class PairIndex:
         self.sketches: dict[Key, bytes] = {}
         self.sets: dict[Key, frozenset[int]] = {}
         """Shingle sets, made when a text is first compared with another."""
-        self.buckets: dict[int, set[Key]] = {}
+        self.buckets: dict[tuple[int, int], set[Key]] = {}
+        """Keys by one of their smallest hashes and the window-long slot of their time: a
+        text meets only candidates of its own and the neighbouring slots, so the work per
+        text stays bounded however long the archive grows."""
         self.pairs: dict[Key, dict[Key, float]] = {}
         self.pending: dict[Key, dict[Key, float]] | None = None
         """Pairs restored from an earlier process, taken in by the next update."""
@@ -119,8 +122,9 @@ class PairIndex:
         pending, self.pending = self.pending or {}, None
         for key in pending.keys() & items.keys():
             self.sketches[key] = items[key]
+            slot = self.slot(key)
             for h in hashes_of(items[key])[:BOTTOM]:
-                self.buckets.setdefault(h, set()).add(key)
+                self.buckets.setdefault((h, slot), set()).add(key)
         self.pairs = {key: {other: similarity for other, similarity in pending[key].items()
                             if other in self.sketches} for key in self.sketches}
         self.dirty = len(self.sketches) != len(pending)
@@ -144,13 +148,16 @@ class PairIndex:
         for key in gone:
             for other in self.pairs.pop(key, {}):
                 self.pairs[other].pop(key, None)
+            slot = self.slot(key)
             for h in hashes_of(self.sketches.pop(key))[:BOTTOM]:
-                self.buckets[h].discard(key)
+                self.buckets[(h, slot)].discard(key)
             self.sets.pop(key, None)
         for key in new:
             self.sketches[key] = items[key]
             bottom = hashes_of(items[key])[:BOTTOM]
-            candidates = {other for h in bottom for other in self.buckets.get(h, ())
+            slot = self.slot(key)
+            candidates = {other for h in bottom for near in (slot - 1, slot, slot + 1)
+                          for other in self.buckets.get((h, near), ())
                           if abs(other[1] - key[1]) <= window}
             links = self.pairs.setdefault(key, {})
             for other in candidates:
@@ -159,7 +166,11 @@ class PairIndex:
                     links[other] = similarity
                     self.pairs[other][key] = similarity
             for h in bottom:
-                self.buckets.setdefault(h, set()).add(key)
+                self.buckets.setdefault((h, slot), set()).add(key)
+
+    def slot(self, key: Key) -> int:
+        """The window-long stretch of time a key's time falls in."""
+        return int(key[1] // self.settings[0]) if self.settings and self.settings[0] > 0 else 0
 
     def groups(self) -> list[set[Key]]:
         """The connected groups of two or more keys."""
