@@ -50,7 +50,16 @@ from .content.gitdates import GitHistory
 from .content.images import SiteImages
 from .content.reader import ArticleReader
 from .errors import DigestError, Problem, note, problem
-from .model import Article, Site, SiteMemo, build_site, next_due
+from .model import (
+    Article,
+    Site,
+    SiteMemo,
+    build_site,
+    next_change,
+    next_due,
+    next_expiry,
+    withheld_urls,
+)
 from .pages import Page, Plan, PlanMemo
 from .pages.images import with_images
 from .pages.views import Views
@@ -100,6 +109,12 @@ class BuildReport:
     """The search index is older than the pages (index_later)."""
     sources: dict[str, str] = field(default_factory=dict)
     """The file of each article page, by output path: where `digest check` reports a link."""
+    next_expiry: dt.datetime | None = None
+    """When the next published article is taken down (`expires`)."""
+    withheld: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Each URL of a draft, future or expired article: its file and which (for check)."""
+    notices: frozenset[str] = frozenset()
+    """The output paths of the notices at expired articles' URLs (for check)."""
 
 
 STORY_PAIRS = "story-pairs.pickle"
@@ -356,7 +371,8 @@ def unchanged_report(state: OutputState, stamp: str, now: dt.datetime, started: 
     if record is None or record.stamp != stamp:
         return None
     due = dt.datetime.fromisoformat(record.next_due) if record.next_due else None
-    if due is not None and now >= due:
+    change = dt.datetime.fromisoformat(record.next_change) if record.next_change else None
+    if change is not None and now >= change:
         return None
     if not output_intact(state):
         return None
@@ -365,7 +381,9 @@ def unchanged_report(state: OutputState, stamp: str, now: dt.datetime, started: 
     return BuildReport(pages=record.pages, written=0, unchanged=record.files, removed=0,
                        seconds=time.perf_counter() - started,
                        warnings=tuple(Problem(*w) for w in record.warnings), next_due=due,
-                       articles=record.articles)
+                       articles=record.articles,
+                       next_expiry=dt.datetime.fromisoformat(record.next_expiry)
+                       if record.next_expiry else None)
 
 
 @contextlib.contextmanager
@@ -468,14 +486,19 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     cache.save()
     cache.advance()
     save_story_pairs(config, memo)
-    due = next_due(memo.sites.last_places, options.drafts, options.future, now)
+    places = memo.sites.last_places
+    due = next_due(places, options.drafts, options.future, now)
+    change = next_change(places, options.drafts, options.future, now)
+    expiry = next_expiry(places, options.drafts, options.future, now)
+    expiry = expiry.astimezone(config.tz) if expiry else None
     pages = sum(1 for p in plan.pages if p.html)
     files = written.written + written.unchanged
     save_record(state.record, BuildRecord(
         stamp, pages, len(site.entries), files, due.isoformat() if due else None,
         [[p.path, p.line, p.column, p.message, p.warning, False, p.skipped]
          for p in warnings
-         if not p.note], os.getpid()))
+         if not p.note], os.getpid(), change.isoformat() if change else None,
+        expiry.isoformat() if expiry else None))
     return BuildReport(
         pages=pages, written=written.written, unchanged=written.unchanged,
         removed=written.removed, seconds=time.perf_counter() - laps.started,
@@ -483,4 +506,26 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
         next_due=due, articles=len(site.entries), stages=laps.seconds, indexed=indexed,
         index_pending=options.index_later and config.search,
         sources={page.path: page.args[0].entry.article.source for page in plan.pages
-                 if page.maker == "make_article"} if options.sources else {})
+                 if page.maker == "make_article"} if options.sources else {},
+        next_expiry=expiry,
+        withheld=withheld_urls(config, places, site, options.drafts, options.future, now)
+        if options.sources else {},
+        notices=frozenset(p.path for p in plan.pages if p.maker == "make_notice"))
+
+
+def load_site(config: Config, options: BuildOptions | None = None) -> tuple[Site, Theme]:
+    """The site model and theme as a build makes them, writing nothing (digest newsletter).
+
+    Bad input raises DigestError as in a build; with --skip-invalid it is left out."""
+    options = options or BuildOptions()
+    now = options.now or dt.datetime.now(dt.UTC)
+    memo = Memo()
+    cache = memo.articles(config)
+    inventory = memo.content(config, None)
+    loaded = load_articles(config, inventory, cache, cache.has_entries(), memo.files, None,
+                           memo.git)
+    articles, problems, _ = parse_articles(config, loaded, cache, options.jobs, None,
+                                           memo.files, memo.reader(config))
+    site, _, model_problems = model_site(config, articles, inventory, options, now, memo)
+    settle(problems + model_problems, options.skip_invalid)
+    return site, load_theme(config)

@@ -190,6 +190,10 @@ class BuildRecord:
     warnings: list[list[Any]]
     builder: int = 0
     """The process that made the build: digest serve notices builds made by others."""
+    next_change: str | None = None
+    """When time alone changes the site (an article falls due or expires, a live blog ends,
+    an article leaves the news sitemap): no unchanged answer after then."""
+    next_expiry: str | None = None
 
 
 def load_record(path: Path) -> BuildRecord | None:

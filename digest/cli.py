@@ -91,6 +91,8 @@ def summary(report: BuildReport, scheduled: bool = False) -> str:
         f"; search index: {report.indexed} pages in {report.stages.get('search', 0):.2f} s"
     due = f"; next scheduled article: {report.next_due.isoformat()}" \
         if scheduled and report.next_due else ""
+    if scheduled and report.next_expiry:
+        due += f"; next article expires: {report.next_expiry.isoformat()}"
     return (f"{report.pages} pages, {report.articles} articles: {report.written} files "
             f"written, {report.unchanged} unchanged, {report.removed} removed in "
             f"{report.seconds:.2f} s{search}{due}")
@@ -337,6 +339,36 @@ def publish_command(config_path: Path, remote: str, branch: str, message: str | 
     if report.next_due:
         click.echo(f"next scheduled article: {report.next_due.isoformat()}; publish again "
                    "after then")
+
+
+@main.command("newsletter")
+@click.argument("day", metavar="[DATE]", required=False)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the e-mail here.  [default: newsletter-DATE.eml]")
+@click.option("--send", is_flag=True, help="Deliver it through the SMTP server of config.yaml "
+              "(smtp:, newsletter:), the password from the variable smtp.password_env names.")
+@config_option
+@user_errors
+def newsletter_command(day: str | None, output: Path | None, send: bool,
+                       config_path: Path) -> None:
+    """Write a day's edition (default: the newest) as an e-mail (.eml); --send delivers it."""
+    import datetime as dt
+
+    from .commands.newsletter import make_newsletter, write_eml
+    from .commands.newsletter import send as deliver
+
+    try:
+        wanted = dt.date.fromisoformat(day) if day else None
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {day!r}", param_hint="DATE") from None
+    config = open_config(config_path)
+    found, message = make_newsletter(config, wanted)
+    path = output or Path(f"newsletter-{found.isoformat()}.eml")
+    write_eml(message, path)
+    click.echo(f"wrote {path}: {message['Subject']}")
+    if send:
+        recipients = deliver(config, message)
+        click.echo(f"sent to {', '.join(recipients)} through {config.smtp.host}")
 
 
 def run() -> None:

@@ -19,6 +19,28 @@ from .markup.pictures import Picture
 from .slugs import slugify
 
 
+class Notice(NamedTuple):
+    """One entry of `updates:` or `corrections:`: when, and what was changed."""
+
+    date: dt.datetime
+    text: str
+
+
+class LiveEntry(NamedTuple):
+    """One entry of a live blog: a heading with a time (`## 14:32 Uhr`) and what follows."""
+
+    date: dt.datetime
+    anchor: str
+    """The id of the entry on the page: live-1432."""
+    title: str
+    """What the heading says after the time, as text; often empty."""
+    html: bytes
+
+
+NEWS_WINDOW = dt.timedelta(hours=48)
+"""How far back the Google News sitemap reaches: Google News ignores older articles."""
+
+
 @dataclass(frozen=True)
 class Article:
     """One article as read from its file: front matter fields plus the rendered body."""
@@ -78,7 +100,23 @@ class Article:
     """The versions of the story this article shows, when it folds several."""
     fingerprint: str = ""
     """A hash of everything the article was made from; equal fingerprints, equal articles."""
+    updates: tuple[Notice, ...] = ()
+    """Newest first, like `corrections`."""
+    corrections: tuple[Notice, ...] = ()
+    live: bool = False
+    """A live blog: `live_entries` hold its timed entries, `html` what stands above them."""
+    live_until: dt.datetime | None = None
+    live_entries: tuple[LiveEntry, ...] = ()
+    """Newest first."""
+    expires: dt.datetime | None = None
+    """When the article is taken down: then only a notice stays at its URL."""
 
+    @property
+    def modified(self) -> dt.datetime:
+        """When the article last changed: `updated`, an update, a correction or a live entry."""
+        return max((self.date, *(d for d in (self.updated,) if d),
+                    *(n.date for n in self.updates), *(n.date for n in self.corrections),
+                    *(e.date for e in self.live_entries)), key=lambda d: d.timestamp())
 
     @property
     def body(self) -> Markup:
@@ -145,6 +183,10 @@ class Site:
     """Header and footer links as (name, URL): a page's URL, or the URL as configured."""
     links: dict[str, str] = field(default_factory=dict)
     """The URL of each content file an article links to, by its source path."""
+    recent: tuple[Entry, ...] = ()
+    """The articles of the last 48 hours (NEWS_WINDOW), newest first."""
+    notices: tuple[tuple[str, str], ...] = ()
+    """Each URL of an expired article, with its source: a notice page stays there."""
 
 
 def fill(pattern: str, **values: str) -> str:
@@ -195,23 +237,24 @@ def display_names(config: Config, articles: list[Place]) -> dict[str, str]:
     return names
 
 
-def teaser_of(article: Article, url: str, local: dt.datetime, topics: tuple[Ref, ...]
-              ) -> dict[str, Any]:
+def teaser_of(article: Article, url: str, local: dt.datetime, topics: tuple[Ref, ...],
+              live: bool = False) -> dict[str, Any]:
     """What a list shows of an article. Its hash is the key of every page that lists the
-    article, so a field added here is covered without being named anywhere else."""
+    article, so a field added here is covered without being named anywhere else.
+    `live`: a live blog still running at the build's time (its LIVE badge)."""
     return {"title": article.title, "url": url, "date": local,
             "time_known": article.time_known, "summary": article.summary, "topics": topics,
             "source": article.source_name, "authors": article.authors,
             "image": (article.image, article.image_alt, article.picture) if article.image
-            else None, "featured": article.featured}
+            else None, "featured": article.featured, "live": live}
 
 
 def place(article: Article, url: str, local: dt.datetime, topics: tuple[Ref, ...],
-          tags: tuple[Ref, ...]) -> Entry:
+          tags: tuple[Ref, ...], live: bool = False) -> Entry:
     """An entry with its two keys: one for everything about it, one for its teaser."""
     placed = "\0".join((url, local.isoformat(), *(f"{r.slug}|{r.name}|{r.url}" for r in topics),
-                        "#", *(f"{r.slug}|{r.name}|{r.url}" for r in tags)))
-    teaser = teaser_of(article, url, local, topics)
+                        "#", *(f"{r.slug}|{r.name}|{r.url}" for r in tags), f"live={live}"))
+    teaser = teaser_of(article, url, local, topics, live)
     return Entry(article, url, local, topics, tags,
                  hashlib.sha1(f"{article.fingerprint}\0{placed}".encode()).hexdigest(),
                  teaser, hashlib.sha1(repr(teaser).encode()).hexdigest())
@@ -238,6 +281,12 @@ class Place(NamedTuple):
     links: tuple[tuple[str, int, int], ...]
     earlier: tuple[tuple[str, dt.datetime | None], ...] = ()
     """Slug and date (None: today's) of each earlier committed version of the file."""
+    live: bool = False
+    live_until: float | None = None
+    expires: float | None = None
+    """Timestamps: when the LIVE badge goes, and when the article is taken down."""
+    corrected: bool = False
+    """Listed on the corrections page."""
 
 
 def place_of(article: Article, earlier: tuple[tuple[str, dt.datetime | None], ...] = ()
@@ -245,7 +294,10 @@ def place_of(article: Article, earlier: tuple[tuple[str, dt.datetime | None], ..
     return Place(article.source, article.date, article.date.utcoffset(), article.slug,
                  article.topics, article.topics_from_folder, article.tags, article.draft,
                  article.updated, article.date.timestamp(), article.page, article.aliases,
-                 article.links, earlier)
+                 article.links, earlier, article.live,
+                 article.live_until.timestamp() if article.live_until else None,
+                 article.expires.timestamp() if article.expires else None,
+                 bool(article.corrections))
 
 
 def earlier_urls(config: Config, where: Place, url: str) -> tuple[str, ...]:
@@ -276,13 +328,75 @@ class Shape:
     menu: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     """The URL of each content file an article links to, by its source path."""
+    live: frozenset[int] = frozenset()
+    """The articles whose live blog runs at the build's time."""
+    recent: tuple[int, ...] = ()
+    """The articles of the last 48 hours, newest first."""
+    notices: tuple[tuple[str, str], ...] = ()
+
+
+def shown_or_expired(places: list[Place], drafts: bool, future: bool, now: dt.datetime
+                     ) -> list[int]:
+    """The positions of the articles a build shows, or would show but for `expires`."""
+    moment = now.timestamp()
+    return [i for i, p in enumerate(places) if (drafts or not p.draft)
+            and (future or p.page or p.at <= moment)]
 
 
 def published(places: list[Place], drafts: bool, future: bool, now: dt.datetime) -> list[int]:
     """The positions of the articles a build shows."""
     moment = now.timestamp()
-    return [i for i, p in enumerate(places) if (drafts or not p.draft)
-            and (future or p.page or p.at <= moment)]
+    return [i for i in shown_or_expired(places, drafts, future, now)
+            if places[i].expires is None or places[i].expires > moment]
+
+
+def expired(places: list[Place], drafts: bool, future: bool, now: dt.datetime) -> list[int]:
+    """The positions of the articles taken down by `expires`: a notice stays at their URLs."""
+    moment = now.timestamp()
+    return [i for i in shown_or_expired(places, drafts, future, now)
+            if places[i].expires is not None and places[i].expires <= moment]
+
+
+class Timing(NamedTuple):
+    """What the build's time decides besides which articles are out (see `timing`)."""
+
+    live: tuple[int, ...]
+    recent: tuple[int, ...]
+    """Positions in the published list."""
+
+
+def timing(places: list[Place], now: dt.datetime) -> Timing:
+    """Which of the published places run a live blog now, and which are of the last 48 hours."""
+    moment = now.timestamp()
+    window = moment - NEWS_WINDOW.total_seconds()
+    live = tuple(i for i, p in enumerate(places) if p.live and not p.page
+                 and (p.live_until is None or p.live_until > moment))
+    recent = tuple(i for i, p in enumerate(places) if not p.page and window < p.at <= moment)
+    return Timing(live, recent)
+
+
+def next_expiry(places: list[Place], drafts: bool, future: bool, now: dt.datetime
+                ) -> dt.datetime | None:
+    """When the next published article is taken down (`expires`)."""
+    moment = now.timestamp()
+    times = [places[i].expires for i in published(places, drafts, future, now)
+             if places[i].expires is not None and places[i].expires > moment]
+    return dt.datetime.fromtimestamp(min(times), dt.UTC) if times else None
+
+
+def next_change(places: list[Place], drafts: bool, future: bool, now: dt.datetime
+                ) -> dt.datetime | None:
+    """The next time at which the site changes with no file changing: an article falls
+    due or expires, a live blog ends, an article leaves the news sitemap's 48 hours."""
+    moment = now.timestamp()
+    shown = [places[i] for i in published(places, drafts, future, now)]
+    times = [p.expires for p in shown if p.expires is not None and p.expires > moment]
+    times += [p.live_until for p in shown if p.live and p.live_until and p.live_until > moment]
+    times += [p.at + NEWS_WINDOW.total_seconds() for p in shown if not p.page and
+              p.at <= moment < p.at + NEWS_WINDOW.total_seconds()]
+    due = next_due(places, drafts, future, now)
+    times += [due.timestamp()] if due else []
+    return dt.datetime.fromtimestamp(min(times), dt.UTC) if times else None
 
 
 def next_due(places: list[Place], drafts: bool, future: bool, now: dt.datetime
@@ -293,6 +407,24 @@ def next_due(places: list[Place], drafts: bool, future: bool, now: dt.datetime
     moment = now.timestamp()
     due = [p for p in places if p.at > moment and not p.page and (drafts or not p.draft)]
     return min(due, key=lambda p: p.at).date if due else None
+
+
+def withheld_urls(config: Config, places: list[Place], site: Site, drafts: bool,
+                  future: bool, now: dt.datetime) -> dict[str, tuple[str, str]]:
+    """The URLs of the articles a build must not show, each with its file and why (draft,
+    future, expired); a URL that a shown article or page has is not one of them."""
+    shown = set(published(places, drafts, future, now))
+    moment = now.timestamp()
+    live = {e.url for e in (*site.entries, *site.pages)}
+    found: dict[str, tuple[str, str]] = {}
+    for i, where in enumerate(places):
+        if i not in shown:
+            url = address(config, where)
+            why = "draft" if where.draft and not drafts else \
+                "future" if where.at > moment and not future else "expired"
+            if url not in live:
+                found.setdefault(url, (where.source, why))
+    return found
 
 
 def address(config: Config, where: Place) -> str:
@@ -321,9 +453,11 @@ def link_targets(config: Config, linking: list[Place], every: list[Place]
     return urls, problems
 
 
-def arrange(config: Config, places: list[Place], every: list[Place] | None = None) -> Shape:
+def arrange(config: Config, places: list[Place], every: list[Place] | None = None,
+            when: Timing | None = None, withdrawn: tuple[Place, ...] = ()) -> Shape:
     """Place published articles and pages, and group the articles; an URL that two files
-    claim, as their address or as an earlier one (aliases), is a problem naming both."""
+    claim, as their address or as an earlier one (aliases), is a problem naming both.
+    `withdrawn`: expired articles, whose URLs keep a notice unless a live page has one."""
     tz = config.tz
     articles = [i for i, p in enumerate(places) if not p.page]
     topic_names = display_names(config, [places[i] for i in articles])
@@ -373,6 +507,14 @@ def arrange(config: Config, places: list[Place], every: list[Place] | None = Non
         for ref in tags[i]:
             by_tag[ref.slug].append(i)
         by_day[local_dates[i].date()].append(i)
+    when = when or Timing((), ())
+    notices = []
+    for where in withdrawn:
+        url = address(config, where)
+        for gone in (url, *earlier_urls(config, where, url)):
+            if owner.setdefault(gone, -1) == -1:
+                notices.append((gone, where.source))
+    rank = {i: n for n, i in enumerate(order)}
     configured = {slug: i for i, slug in enumerate(config.topics)}
     topic_slugs = sorted(by_topic, key=lambda s: (configured.get(s, len(configured)),
                                                   topic_names[s].casefold(), s))
@@ -386,7 +528,8 @@ def arrange(config: Config, places: list[Place], every: list[Place] | None = Non
               for s in sorted(by_tag, key=lambda s: (tag_names[s].casefold(), s))),
         tuple((day, tuple(by_day[day])) for day in sorted(by_day, reverse=True)),
         tuple(problems + menu_problems + link_problems), tuple(pages), tuple(redirects), menu,
-        links)
+        links, frozenset(when.live), tuple(sorted(when.recent, key=lambda i: rank[i])),
+        tuple(notices))
 
 
 def menu_links(config: Config, pages: dict[str, str]
@@ -417,9 +560,9 @@ def furnish(shape: Shape, articles: list[Article], known: dict[int, Entry] | Non
         entry = known.get(id(article))
         if entry is None or entry.article is not article or entry.url != shape.urls[i] or \
                 entry.local_date != shape.local_dates[i] or entry.topics != shape.topics[i] \
-                or entry.tags != shape.tags[i]:
+                or entry.tags != shape.tags[i] or entry.teaser["live"] != (i in shape.live):
             entry = place(article, shape.urls[i], shape.local_dates[i], shape.topics[i],
-                          shape.tags[i])
+                          shape.tags[i], i in shape.live)
         entries.append(entry)
 
     def pick(positions: tuple[int, ...]) -> tuple[Entry, ...]:
@@ -432,7 +575,7 @@ def furnish(shape: Shape, articles: list[Article], known: dict[int, Entry] | Non
                       for ref, positions in shape.tag_groups),
                 tuple((day, pick(positions)) for day, positions in shape.days),
                 pick(shape.pages), tuple((alias, entries[i]) for alias, i in shape.redirects),
-                shape.menu, shape.links)
+                shape.menu, shape.links, pick(shape.recent), shape.notices)
 
 
 def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
@@ -445,7 +588,8 @@ def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
     shown = published(places, drafts, future, now)
     chosen, where = StoryMemo().fold(config.stories, [articles[i] for i in shown],
                                      [places[i] for i in shown], urls_of(config))
-    shape = arrange(config, where, places)
+    gone = tuple(places[i] for i in expired(places, drafts, future, now))
+    shape = arrange(config, where, places, timing(where, now), gone)
     return furnish(shape, chosen), list(shape.problems)
 
 
@@ -497,11 +641,14 @@ class SiteMemo:
         shown = published(places, drafts, future, now)
         chosen, where = self.stories.fold(config.stories, [articles[i] for i in shown],
                                           [places[i] for i in shown], urls_of(config))
-        key = (config.fingerprint(), tuple(places), tuple(shown), tuple(where))
+        when = timing(where, now)
+        gone = tuple(expired(places, drafts, future, now))
+        key = (config.fingerprint(), tuple(places), tuple(shown), tuple(where), when, gone)
         if key == self.key and self.shape is not None and self.site is not None:
             site = self.refurnish(self.shape, self.site, chosen)
         else:
-            self.shape, self.key = arrange(config, where, places), key
+            self.shape = arrange(config, where, places, when, tuple(places[i] for i in gone))
+            self.key = key
             site = furnish(self.shape, chosen)
         self.articles, self.site = chosen, site
         return site, list(self.shape.problems)
@@ -519,7 +666,7 @@ class SiteMemo:
         for i in changed:
             old = entries[rank[i]] if i in rank else site.pages[standalone[i]]
             swaps[id(old)] = place(articles[i], shape.urls[i], shape.local_dates[i],
-                                   shape.topics[i], shape.tags[i])
+                                   shape.topics[i], shape.tags[i], i in shape.live)
             if i in rank:
                 entries[rank[i]] = swaps[id(old)]
         topics = {ref.slug for i in changed for ref in shape.topics[i]}
@@ -538,7 +685,7 @@ class SiteMemo:
                           for day, group in site.days),
                     swap(site.pages),
                     tuple((alias, swaps.get(id(e), e)) for alias, e in site.redirects),
-                    site.menu, site.links)
+                    site.menu, site.links, swap(site.recent), site.notices)
 
 
 def display_names_for_tags(articles: list[Article]) -> dict[str, str]:

@@ -190,13 +190,16 @@ class Renderer:
             self.asset_versions[path] = hashlib.sha1(source.read_bytes()).hexdigest()[:10]
         return f"{self.config.base_path}{path}?v={self.asset_versions[path]}"
 
-    def render(self, template: str, context: dict[str, Any]) -> bytes:
-        """Render one page to bytes; template errors become DigestError with the line."""
+    def render(self, template: str, context: dict[str, Any], escape: bool = True) -> bytes:
+        """Render one page to bytes; template errors become DigestError with the line.
+
+        `escape=False` for plain text (newsletter.txt), where '&' stays '&'."""
         view = context.get("page")
         if view and view.get("title_key"):
             context = {**context, "page": {**view, "title": self.translate(view["title_key"])}}
+        env = self.env if escape else self.env.overlay(autoescape=False)
         try:
-            text = self.env.get_template(template).render(context)
+            text = env.get_template(template).render(context)
         except jinja2.TemplateNotFound as exc:
             raise DigestError(problem(self.folders[0] / "templates", f"template {exc.name!r} "
                                       "is missing from the theme")) from None

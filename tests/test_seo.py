@@ -185,8 +185,8 @@ def test_english_article_keeps_the_site_language_on_the_page(output: Path) -> No
 def test_every_feed_parses_with_the_right_entries(output: Path) -> None:
     articles = {"https://example.github.io/newsdigest/"
                 + p.parent.relative_to(output).as_posix() + "/" for p in article_pages(output)}
-    feeds = sorted(output.rglob("feed.xml"))
-    assert output / "feed.xml" in feeds and len(feeds) == 7
+    feeds = sorted(p for p in output.rglob("feed.xml") if p.parent.name != "korrekturen")
+    assert output / "feed.xml" in feeds and len(feeds) == 7  # the corrections feed: test_desk
     for path in feeds:
         feed = feedparser.parse(path.read_bytes())
         assert not feed.bozo, (path, feed.get("bozo_exception"))

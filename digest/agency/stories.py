@@ -291,7 +291,10 @@ class StoryMemo:
             topics=first.topics, topics_from_folder=first.topics_from_folder,
             updated=updated if updated > first.date else newest.updated,
             aliases=tuple(aliases), story=story, fingerprint=fingerprint.hexdigest())
+        last = places[-1]  # the newest version's live blog, expiry and corrections
         where = places[0]._replace(source=newest.source, updated=rep.updated,
                                    aliases=rep.aliases, tags=newest.tags, draft=newest.draft,
-                                   links=newest.links)
+                                   links=newest.links, live=last.live,
+                                   live_until=last.live_until, expires=last.expires,
+                                   corrected=last.corrected)
         return rep, where

@@ -7,16 +7,19 @@ article and the link is in its source, else at the built page.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gzip
 import re
 import tempfile
+import zlib
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..build import BuildOptions, build
+from ..build import BuildOptions, BuildReport, build
 from ..config import Config
 from ..errors import DigestError, Problem, problem, warning
 
@@ -211,23 +214,49 @@ def locate(config: Config, sources: dict[str, str], page: str, link: Link, messa
 
 
 def build_checked(config: Config, now: dt.datetime
-                  ) -> tuple[list[Problem], dict[str, str]]:
+                  ) -> tuple[list[Problem], BuildReport | None]:
     """Build strictly; on content errors build again without the bad articles, to crawl.
 
-    Also returns the source file of each article page the build wrote.
+    Also returns the build's report: the source file of each article page it wrote, and
+    the articles it must not show.
     """
     try:
         report = build(config, BuildOptions(now=now, sources=True))
-        return list(report.warnings), report.sources
+        return list(report.warnings), report
     except DigestError as strict:
         errors = list(strict.problems)
         known = {(p.path, p.line, p.column, p.message) for p in errors}
         try:
             report = build(config, BuildOptions(now=now, skip_invalid=True, sources=True))
         except DigestError:
-            return errors, {}
+            return errors, None
         return errors + [p for p in report.warnings if (p.path, p.line, p.column, p.message)
-                         not in known], report.sources
+                         not in known], report
+
+
+def leaks(config: Config, site_dir: Path, withheld: dict[str, tuple[str, str]]
+          ) -> list[Problem]:
+    """An error for each file in `site_dir` that names a draft, future or expired article:
+    feeds, sitemaps, JSON-LD, listings, redirects and the search index (packed files)."""
+    found = []
+    needles = [(needle.encode(), url, source, why) for url, (source, why) in withheld.items()
+               for needle in (config.base_path + url.lstrip("/"), f'"url":"{url}"')]
+    for path in sorted(site_dir.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":  # Pagefind's index and fragments are gzip files
+            with contextlib.suppress(OSError, EOFError, zlib.error):
+                data = gzip.decompress(data)
+        rel = path.relative_to(site_dir).as_posix()
+        named = set()
+        for needle, url, source, why in needles:
+            if url not in named and needle in data:
+                named.add(url)
+                found.append(problem(f"{config.output_dir}/{rel}", f"the {why} article "
+                                     f"{source} ({url}) appears in this file; a published "
+                                     "site must not show it"))
+    return found
 
 
 def check_site(config: Config, now: dt.datetime | None = None) -> CheckReport:
@@ -236,11 +265,14 @@ def check_site(config: Config, now: dt.datetime | None = None) -> CheckReport:
     with tempfile.TemporaryDirectory(prefix="digest-check-") as tmp:
         scratch = dataclasses.replace(config, output_dir=str(Path(tmp) / "site"),
                                       cache_dir=str(Path(tmp) / "cache"))
-        problems, sources = build_checked(scratch, now)
+        problems, report = build_checked(scratch, now)
+        sources = report.sources if report else {}
         problems += placeholder_warnings(config)
         site_dir = scratch.output_path
         if not site_dir.is_dir():
             return CheckReport(tuple(problems), 0, 0)
+        if report is not None:
+            problems += leaks(config, site_dir, report.withheld)
         broken, pages, links = LinkChecker(scratch, site_dir).check()
         if broken:
             problems += [locate(config, sources, page, link, message)

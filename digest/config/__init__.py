@@ -54,6 +54,33 @@ class Permalinks:
     tags_index: str = "/tags/"
     archive: str = "/archive/"
     search: str = "/search/"
+    corrections: str = ""
+    """Every correction, newest first; by default /korrekturen/ (German) or /corrections/."""
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    """The daily edition as an e-mail (`digest newsletter`): who sends it, who gets it."""
+
+    from_: str = ""
+    """The sender, as `from:`: Redaktion <redaktion@example.org>."""
+    to: tuple[str, ...] = ()
+    """The recipients: a list of addresses, such as a mailing list's."""
+    subject: str = "{title} – {date}"
+    """Placeholders: {title} (the site's) and {date} (the edition's)."""
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """The mail server `digest newsletter --send` delivers through."""
+
+    host: str = ""
+    port: int = 0
+    """By default 587 with starttls, 465 with ssl, 25 without."""
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str = ""
+    password_env: str = ""
+    """The name of the environment variable that holds the password: never the password."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +168,8 @@ class Config:
     inbox_dir: str = ""
     """A folder in content/ for agency copy: its articles take their topic by keyword."""
     stories: Stories = field(default_factory=Stories)
+    newsletter: Newsletter = field(default_factory=Newsletter)
+    smtp: Smtp = field(default_factory=Smtp)
     search: bool = True
     author: str = ""
     """Publisher name for feeds and structured data; defaults to the title."""
@@ -181,6 +210,12 @@ class Config:
         return zoneinfo.ZoneInfo(self.timezone)
 
     @property
+    def corrections_url(self) -> str:
+        """Where the corrections page is: permalinks.corrections, else by the language."""
+        return self.permalinks.corrections or ("/korrekturen/" if self.lang == "de"
+                                               else "/corrections/")
+
+    @property
     def lang(self) -> str:
         """The primary language subtag: 'de' for 'de-AT'."""
         return re.split(r"[-_]", self.language)[0].lower()
@@ -205,6 +240,7 @@ PLACEHOLDERS = {
     "tags_index": set(),
     "archive": set(),
     "search": set(),
+    "corrections": set(),
 }
 """The placeholders each permalink pattern may use; an index page has one fixed URL."""
 
@@ -232,7 +268,7 @@ def check_values(config: Config) -> list[SchemaProblem]:
     if config.feeds.entries < 1:
         found.append(SchemaProblem(("feeds", "entries"), "expected a number of at least 1"))
     for kind, allowed in PLACEHOLDERS.items():
-        pattern = getattr(config.permalinks, kind)
+        pattern = getattr(resolved(config), kind)
         used = set(re.findall(r"\{(\w+)\}", pattern))
         segments = pattern.strip("/").split("/")
         if not pattern.startswith("/") or not pattern.endswith("/"):
@@ -248,7 +284,23 @@ def check_values(config: Config) -> list[SchemaProblem]:
         else:
             continue
         found.append(SchemaProblem(("permalinks", kind), message))
-    found += permalink_clashes(config.permalinks)
+    found += permalink_clashes(resolved(config))
+    if config.smtp.port and not 0 < config.smtp.port < 65536:
+        found.append(SchemaProblem(("smtp", "port"), "expected a port from 1 to 65535"))
+    env_name = config.smtp.password_env
+    if env_name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env_name):
+        found.append(SchemaProblem(("smtp", "password_env"), "expected the name of an "
+                                   f"environment variable such as SMTP_PASSWORD, got "
+                                   f"{env_name!r}; the password itself never goes into "
+                                   "config.yaml"))
+    for number, address in enumerate(config.newsletter.to):
+        if "@" not in address:
+            found.append(SchemaProblem(("newsletter", "to", number), "expected an e-mail "
+                                       f"address, got {address!r}"))
+    if config.newsletter.from_ and "@" not in config.newsletter.from_:
+        found.append(SchemaProblem(("newsletter", "from"), "expected an e-mail address such "
+                                   f"as 'Redaktion <redaktion@example.org>', got "
+                                   f"{config.newsletter.from_!r}"))
     for name in ("content_dir", "output_dir"):
         if not getattr(config, name).strip():
             found.append(SchemaProblem((name,), "expected a folder name"))
@@ -301,6 +353,22 @@ def agency_problems(config: Config) -> list[SchemaProblem]:
         found.append(SchemaProblem(("inbox_dir",), "expected the name of a folder directly in "
                                    f"the content folder, got {config.inbox_dir!r}"))
     return found
+
+
+def resolved(config: Config) -> Permalinks:
+    """The permalinks with the corrections page's default filled in."""
+    return dataclasses.replace(config.permalinks, corrections=config.corrections_url)
+
+
+def config_problem(config: Config, keys: tuple[str | int, ...], message: str) -> Problem:
+    """A problem at a key of config.yaml, found again in the file for its line."""
+    path = config.root / "config.yaml"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError:
+        text = ""
+    line, column = key_position(text, keys) if text else (1, 1)
+    return problem(path, f"'{key_label(keys)}': {message}", line, column)
 
 
 def permalink_clashes(permalinks: Permalinks) -> list[SchemaProblem]:

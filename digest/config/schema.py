@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import keyword
 import types
 import typing
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -117,15 +118,17 @@ def build_dataclass(cls: Any, value: Any, keys: KeyPath, problems: list[SchemaPr
     kwargs: dict[str, Any] = dict(fixed or {})
     for key, item in value.items():
         name = str(key)
-        if name not in settable:
-            close = difflib.get_close_matches(name, settable, n=1, cutoff=0.6)
+        attribute = name + "_" if keyword.iskeyword(name) else name  # from: is from_
+        if attribute not in settable:
+            spelled = [s.removesuffix("_") for s in settable]
+            close = difflib.get_close_matches(name, spelled, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             problems.append(SchemaProblem((*keys, name), f"unknown key '{name}'{hint}"))
             continue
         before = len(problems)
-        converted = convert(hints[name], item, (*keys, name), problems)
+        converted = convert(hints[attribute], item, (*keys, name), problems)
         if len(problems) == before:
-            kwargs[name] = converted
+            kwargs[attribute] = converted
     return cls(**kwargs)
 
 

@@ -9,12 +9,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..config.schema import show
+from ..model import Notice
 
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 class FieldError(Exception):
     """A front matter value that does not fit; the reader adds the position."""
+
+    def __init__(self, message: str, keys: tuple[str | int, ...] = ()):
+        super().__init__(message)
+        self.keys = keys
+        """Where inside the key's value, for a list of mappings: (1, 'date')."""
 
 
 def as_text(value: Any) -> str:
@@ -126,6 +132,34 @@ def as_aliases(value: Any) -> tuple[str, ...]:
     return tuple(paths)
 
 
+def as_notices(value: Any, tz: dt.tzinfo) -> tuple[Notice, ...]:
+    """`updates:` or `corrections:`: a list of {date, text}, newest first."""
+    example = "a list of entries such as '- date: 2025-06-03T14:20' with 'text: …'"
+    if not isinstance(value, list):
+        raise FieldError(f"expected {example}, got {show(value)}")
+    notices = []
+    for number, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise FieldError(f"expected {example}, but entry {number + 1} is {show(item)}",
+                             (number,))
+        unknown = sorted(str(k) for k in item if k not in ("date", "text"))
+        if unknown:
+            raise FieldError(f"unknown key '{unknown[0]}' in entry {number + 1}; an entry has "
+                             "'date' and 'text'", (number, unknown[0]))
+        for key in ("date", "text"):
+            if item.get(key) is None or item.get(key) == "":
+                raise FieldError(f"entry {number + 1} has no '{key}'; each entry needs a "
+                                 "'date' and a 'text'", (number,))
+        converted = []
+        for key, convert in (("date", lambda v: as_datetime(v, tz)), ("text", as_text)):
+            try:
+                converted.append(convert(item[key]))
+            except FieldError as exc:
+                raise FieldError(f"entry {number + 1}: {exc}", (number, key)) from None
+        notices.append(Notice(*converted))
+    return tuple(sorted(notices, key=lambda n: n.date.timestamp(), reverse=True))
+
+
 Converter = Callable[[Any], Any]
 KNOWN_FIELDS: dict[str, Converter] = {
     "title": as_text,
@@ -148,5 +182,8 @@ KNOWN_FIELDS: dict[str, Converter] = {
     "type": as_page_type,
     "aliases": as_aliases,
     "dateline": as_text,
+    "live": as_bool,
 }
-DATE_FIELDS = ("date", "updated")
+DATE_FIELDS = ("date", "updated", "live_until", "expires")
+NOTICE_FIELDS = ("updates", "corrections")
+"""Lists of {date, text}: what changed in an article since it was published."""

@@ -18,9 +18,18 @@ from ..config.textfile import decode
 from ..config.yamltext import YamlSyntaxError, key_position, load_yaml
 from ..errors import Problem, problem, warning
 from ..markup import Markup, shorten, title_from_markdown
-from ..model import Article
+from ..markup.liveblog import TIME, split_entries
+from ..model import Article, LiveEntry
 from ..slugs import slugify
-from .frontmatter import DATE_FIELDS, KNOWN_FIELDS, FieldError, as_datetime, in_supported_range
+from .frontmatter import (
+    DATE_FIELDS,
+    KNOWN_FIELDS,
+    NOTICE_FIELDS,
+    FieldError,
+    as_datetime,
+    as_notices,
+    in_supported_range,
+)
 from .gitdates import FirstCommit
 
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
@@ -186,8 +195,8 @@ class ArticleReader:
 
         problems: list[Problem] = []
 
-        def at(key: str, message: str) -> Problem:
-            line, column = key_position(front or "", (key,))
+        def at(key: str, message: str, inside: tuple[str | int, ...] = ()) -> Problem:
+            line, column = key_position(front or "", (key, *inside))
             return problem(display, f"'{key}': {message}", line + 1, column)
 
         fields: dict[str, Any] = {}
@@ -203,6 +212,12 @@ class ArticleReader:
                     fields[key] = as_datetime(meta[key], self.tz)
                 except FieldError as exc:
                     problems.append(at(key, str(exc)))
+        for key in NOTICE_FIELDS:
+            if key in meta and meta[key] is not None:
+                try:
+                    fields[key] = as_notices(meta[key], self.tz)
+                except FieldError as exc:
+                    problems.append(at(key, str(exc), exc.keys))
         if "topic" in meta and "topics" in meta:
             problems.append(at("topics", "give either 'topic' or 'topics', not both"))
 
@@ -215,6 +230,8 @@ class ArticleReader:
             title = fields.get("title")
         else:
             heading, body = title_from_markdown(body)
+            if fields.get("live") and heading and TIME.match(heading):
+                heading = None  # the first entry of a live blog, not its headline
             title = fields.get("title") or heading
         if not title:
             first = next((ln.strip() for ln in body.split("\n") if ln.strip()), "")
@@ -292,7 +309,10 @@ class ArticleReader:
         links = links_in(text, rendered.links)
         summary = fields.get("summary") or shorten(rendered.first_paragraph)
         extra = {k: v for k, v in meta.items()
-                 if k not in KNOWN_FIELDS and k not in DATE_FIELDS}
+                 if k not in KNOWN_FIELDS and k not in DATE_FIELDS and k not in NOTICE_FIELDS}
+        body_html, entries = rendered.html, ()
+        if fields.get("live"):
+            body_html, entries = self.live_entries(rendered.html, date)
         return Article(
             source=display, rel_path=source.rel_path, kind=source.kind, title=title or "",
             date=date, slug=slug, topics=topics, topics_from_folder=from_folder,
@@ -305,12 +325,38 @@ class ArticleReader:
             image_credit=fields.get("image_credit"), featured=fields.get("featured", False),
             source_name=source_name,
             source_url=fields.get("source_url"), lang=fields.get("lang"),
-            html=rendered.html.encode("utf-8"), words=rendered.words, extra=extra,
+            html=body_html.encode("utf-8"), words=rendered.words, extra=extra,
             page=fields.get("type") == "page", aliases=fields.get("aliases", ()),
             links=links, dateline=dateline, topic_words=topic_words,
             sketch=b"" if fields.get("type") == "page" else sketch(words),
-            fingerprint=fingerprint,
+            fingerprint=fingerprint, updates=fields.get("updates", ()),
+            corrections=fields.get("corrections", ()), live=fields.get("live", False),
+            live_until=fields.get("live_until"), live_entries=entries,
+            expires=fields.get("expires"),
         ), problems
+
+    def live_entries(self, body: str, start: dt.datetime
+                     ) -> tuple[str, tuple[LiveEntry, ...]]:
+        """The text above a live blog's entries, and the entries, newest first. An entry's
+        time is on the article's day, or the next day when it is earlier than the start."""
+        intro, pieces = split_entries(body)
+        local = start.astimezone(self.tz)
+        entries, anchors = [], set()
+        for piece in pieces:
+            when = dt.datetime(local.year, local.month, local.day, piece.hour, piece.minute,
+                               tzinfo=self.tz)
+            if (piece.hour, piece.minute) < (local.hour, local.minute):
+                when = dt.datetime.combine(local.date() + dt.timedelta(days=1), when.time(),
+                                           self.tz)
+            anchor = base = f"live-{piece.hour:02d}{piece.minute:02d}"
+            number = 1
+            while anchor in anchors:
+                number += 1
+                anchor = f"{base}-{number}"
+            anchors.add(anchor)
+            entries.append(LiveEntry(when, anchor, piece.title, piece.html.encode("utf-8")))
+        entries.sort(key=lambda e: e.date.timestamp(), reverse=True)
+        return intro, tuple(entries)
 
     def earlier_address(self, source: SourceFile, data: bytes
                         ) -> tuple[str, dt.datetime | None] | None:

@@ -18,6 +18,7 @@ from ..config import Config
 from ..content import Asset
 from ..errors import DigestError, problem
 from ..model import Entry, Group, Site, day_url, month_url, related_articles, year_url
+from .desk import desk_pages, news_sitemap, sitemap_index
 from .views import Views, Whole
 
 RELATED_COUNT = 4
@@ -116,8 +117,7 @@ class Planner:
             for i, entry in enumerate(entries):
                 newer = entries[i - 1] if i > 0 else None
                 older = entries[i + 1] if i + 1 < len(entries) else None
-                updated = entry.article.updated
-                lastmod = (updated.astimezone(tz) if updated else entry.local_date).isoformat()
+                lastmod = entry.article.modified.astimezone(tz).isoformat()
                 pages.append(self.page(entry.url, "article.html", "make_article",
                                        Whole(entry), older, newer, tuple(related[id(entry)]),
                                        self.links_of((entry,)), lastmod=lastmod))
@@ -265,10 +265,12 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
     pages = [planner.front_page(), *planner.article_pages(), *planner.day_pages(),
              *planner.archive_pages(), *planner.topic_pages(), *planner.tag_pages(),
              *planner.feed_pages(), *planner.search_pages(), *planner.standalone_pages(),
-             *planner.redirect_pages(), Page("404.html", "404.html", "make_not_found")]
+             *planner.redirect_pages(), *desk_pages(planner),
+             Page("404.html", "404.html", "make_not_found")]
     urls = tuple((p.canonical, p.lastmod) for p in pages
                  if p.html and p.listed and p.path != "404.html")
     pages += [Page("sitemap.xml", "sitemap.xml", "make_sitemap", (urls,), html=False),
+              news_sitemap(planner), sitemap_index(),
               Page("robots.txt", "robots.txt", "make_robots", html=False)]
     refuse_shared_paths(config, pages)
     return Plan(tuple(pages), plan_copies(config, site, assets, theme_static, views),
@@ -288,6 +290,8 @@ def page_origin(page: Page) -> str:
         return whole.entry.article.source
     if page.maker == "make_redirect":
         return f"an earlier URL (aliases) of {page.args[1]}"
+    if page.maker == "make_notice":
+        return f"the notice of an expired article at {page.args[0]}"
     return f"the {page.template.removesuffix('.html')} page"
 
 

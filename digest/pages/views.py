@@ -21,6 +21,7 @@ from ..config import Config
 from ..dates import long_date, month_name, weekday_date
 from ..markup.links import placeholder
 from ..model import Article, Entry, Site, day_url, month_url, year_url
+from .deskviews import DeskViews
 from .images import ARTICLE_SIZES, LEAD_SIZES, TEASER_SIZES, image_view, picture_markup
 from .jsonld import news_article
 
@@ -45,7 +46,7 @@ def story_view(article: Article, config: Config) -> dict[str, Any] | None:
             "also": list(story.also)}
 
 
-class Views:
+class Views(DeskViews):
     """The link helpers of a site and one view maker (`make_*`) per kind of page."""
 
     def __init__(self, config: Config, site: Site):
@@ -135,6 +136,7 @@ class Views:
             "nav_urls": [self.href(t.url) for t in self.site.topics] +
                         [self.href(fixed.topics_index), self.href(fixed.archive)],
             "generator": f"digest {__version__}",
+            "corrections_url": self.href(self.config.corrections_url),
             "menu": {place: [{"name": name, "url": self.href(url) if url.startswith("/")
                               else url} for name, url in links]
                      for place, links in self.site.menu.items()},
@@ -209,11 +211,16 @@ class Views:
             "day_url": self.href(day_url(self.config, entry.day)), "extra": article.extra,
             "lead": article.summary if article.summary_given else None,
             "dateline": article.dateline, "story": story_view(article, self.config),
+            "notices": self.notices_view(article), "live": entry.teaser["live"],
+            "live_entries": self.live_view(article.live_entries) if article.live else None,
+            "modified": article.modified.astimezone(self.config.tz),
         }
         page = self.page_view(entry.url, article.title, article.summary, og_type="article",
                               image=image["absolute"] if image else None,
                               image_alt=image["alt"] if image else "",
-                              jsonld=news_article(self.config, entry, image))
+                              jsonld=news_article(self.config, entry, image),
+                              topic_feed_url=self.href(self.live_feed_url(entry))
+                              if article.live else None)
         return {"page": page, "article": view,
                 "prev": self.teaser(older) if older else None,
                 "next": self.teaser(newer) if newer else None,
@@ -281,8 +288,9 @@ class Views:
     def make_feed(self, url: str, title: str, chosen: tuple[Whole, ...],
                   links: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
         items = [{**self.teaser(e), "link": self.absolute(e.url), "published": e.article.date,
-                  "updated": e.article.updated or e.article.date,
-                  "content": self.linked(e.article.html, links, absolute=True)
+                  "updated": e.article.modified,
+                  "content": self.linked(self.live_html(e.article) if e.article.live
+                                         else e.article.html, links, absolute=True)
                   if self.config.feeds.full_content else None}
                  for e in (whole.entry for whole in chosen)]
         updated = max((i["updated"] for i in items), default=dt.datetime(2000, 1, 1,
@@ -324,4 +332,6 @@ class Views:
         return {"urls": [{"loc": loc, "lastmod": lastmod} for loc, lastmod in urls]}
 
     def make_robots(self) -> dict[str, Any]:
-        return {"sitemap_url": self.absolute("/sitemap.xml")}
+        return {"sitemap_url": self.absolute("/sitemap.xml"),
+                "sitemap_urls": [self.absolute("/sitemap.xml"),
+                                 self.absolute("/news-sitemap.xml")]}
