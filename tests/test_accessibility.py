@@ -51,6 +51,32 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
+DESK_PAGES = {
+    "live blog": "2025/06/03/gipfel-in-bruessel/",
+    "corrected article": "2025/06/03/haushalt-beschlossen/",
+    "corrections page": "korrekturen/",
+    "expired notice": "2025/06/02/zurueckgezogen/",
+}
+
+
+@pytest.fixture(scope="module")
+def desk_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The news desk's pages (tests/test_desk.py), built while the live blog runs."""
+    from .conftest import write_site
+    from .test_desk import DESK, NOW
+
+    root = write_site(tmp_path_factory.mktemp("desk") / "site", DESK)
+    build_site(root, now=NOW)
+    www = tmp_path_factory.mktemp("www")
+    (www / "news").symlink_to(root / "output", target_is_directory=True)
+    handler = functools.partial(QuietHandler, directory=str(www))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/news/"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def axe():
     from axe_playwright_python.sync_playwright import Axe
@@ -75,6 +101,21 @@ def test_no_axe_violations_and_no_console_errors(browser, served: str, axe, name
         results = axe.run(page)
         assert results.violations_count == 0, results.generate_report()
         assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", list(DESK_PAGES))
+def test_news_desk_pages_have_no_axe_violations(browser, desk_served: str, axe, name: str,
+                                                scheme: str) -> None:
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        response = page.goto(desk_served + DESK_PAGES[name])
+        assert response is not None and response.ok
+        results = axe.run(page)
+        assert results.violations_count == 0, results.generate_report()
     finally:
         context.close()
 

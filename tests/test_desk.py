@@ -295,3 +295,33 @@ def test_the_leak_finder_reads_a_built_output_and_the_packed_search_index(site) 
     assert found == {("output/feed.xml", "the future article content/politik/morgen.md"),
                      ("output/pagefind/x.pf_fragment",
                       "the draft article content/politik/entwurf.md")}
+
+
+def test_warm_rebuilds_of_desk_edits_equal_cold_builds(site) -> None:
+    """The edits a desk makes while `digest serve` runs: a first correction, a changed one, a
+    retitled recent article, a new live entry, an expiry; each warm build equals a cold one."""
+    from digest.build import BuildOptions, Memo, build
+    from digest.config import load_config
+
+    root = site(DESK)
+    memo = Memo()
+    options = BuildOptions(now=NOW)
+    build(load_config(root / "config.yaml"), options, memo)
+    gestern = DESK["content/politik/gestern.md"]
+    edits = [
+        ("content/politik/gestern.md", gestern.replace("---\nText", "corrections:\n  - date: "
+                                                       "2025-06-03\n    text: Erste.\n---\nText")),
+        ("content/politik/haushalt.md", CORRECTED.replace("480, nicht 408", "481, nicht 418")),
+        ("content/politik/gestern.md", gestern.replace("Von gestern", "Von vorgestern")),
+        ("content/politik/ticker.md", TICKER + "\n## 11:00\n\nNeu dazu.\n"),
+        ("content/politik/alt.md", DESK["content/politik/alt.md"].replace(
+            "---\nText", "expires: 2025-06-04T00:00:00+02:00\n---\nText")),
+    ]
+    for number, (rel, text) in enumerate(edits):
+        write_site(root, {rel: text})
+        build(load_config(root / "config.yaml"), options, memo,
+              {str((root / rel).absolute())})
+        cold = write_site(root.parent / f"cold-{number}",
+                          {p: (root / p).read_text(encoding="utf-8") for p in DESK})
+        build_site(cold, now=NOW)
+        assert tree(root / "output") == tree(cold / "output"), rel

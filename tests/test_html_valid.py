@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .agency_fixtures import add_wire_stories
-from .conftest import IN_CI, REPO, build_site, need_tool
+from .conftest import IN_CI, REPO, build_site, need_tool, write_site
 
 VNU_JAR = REPO / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -41,6 +41,22 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_page_is_valid_html(vnu: list[str], sample: Path) -> None:
     pages = sorted(str(p) for p in sample.rglob("*.html"))
     assert len(pages) > 50
+    assert_valid(vnu, pages)
+
+
+def test_news_desk_pages_are_valid_html(vnu: list[str], tmp_path: Path) -> None:
+    """A live blog, an article with corrections, the corrections page, an expired notice."""
+    from .test_desk import DESK, EXPIRED_URL, NOW, TICKER_PAGE
+
+    root = write_site(tmp_path / "desk", DESK)
+    build_site(root, now=NOW)
+    output = root / "output"
+    pages = [TICKER_PAGE, "2025/06/03/haushalt-beschlossen/index.html", "index.html",
+             "korrekturen/index.html", f"{EXPIRED_URL}index.html", "alt/zurueck/index.html"]
+    assert_valid(vnu, [str(output / page) for page in pages])
+
+
+def assert_valid(vnu: list[str], pages: list[str]) -> None:
     result = subprocess.run([*vnu, "--errors-only", "--format", "json", *pages],
                             capture_output=True, text=True, timeout=300)
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]

@@ -39,7 +39,8 @@ edits = st.one_of(
     st.tuples(st.just("write"), st.integers(0, 5), st.sampled_from(TOPICS),
               st.sampled_from(TITLES), st.sampled_from(DAYS), st.sampled_from([None, "Sport"]),
               st.booleans(), st.sampled_from([None, "eigener-slug"]),
-              st.sampled_from(["Text.", "Anderer \"Text\".", "## Kopf\n\nMehr."])),
+              st.sampled_from(["Text.", "Anderer \"Text\".", "## Kopf\n\nMehr.",
+                               "## 14:32 Uhr\n\nEintrag."])),
     st.tuples(st.just("delete"), st.integers(0, 5)),
     st.tuples(st.just("rename"), st.integers(0, 5), st.sampled_from(TOPICS)),
     st.tuples(st.just("template"), st.sampled_from(TEMPLATES)),
@@ -51,7 +52,8 @@ edits = st.one_of(
     st.tuples(st.just("photo"), st.sampled_from([(520, 300), (300, 400)])),
 )
 in_place = st.tuples(st.just("edit"), st.integers(0, 2),
-                     st.sampled_from(["Neu.", "Ganz neu.", "x"]),
+                     st.sampled_from(["Neu.", "Ganz neu.", "x",
+                                      "Lage.\n\n## 09:15\n\nFrüh.\n\n## 10:00 Uhr\n\nSpät."]),
                      st.sampled_from([None, "Kurz gesagt.", "Anders gesagt."]),
                      st.sampled_from([None, "Anna Weiß", "Jörg Groß"]))
 FRONT_MATTER = {
@@ -76,6 +78,13 @@ FRONT_MATTER = {
     "rubrik": ["Meinung", "Bericht"],
     "aliases": ["[/alt/weg/]", "[/2025/06/01/frueher/, /alt.html]"],
     "dateline": ["Berlin", "Kiew/Moskau"],
+    "corrections": ['[{date: "2025-06-05T10:00:00+02:00", text: Zahl korrigiert}]',
+                    '[{date: "2025-06-06", text: Name}, {date: "2025-06-04", text: Ort}]'],
+    "updates": ['[{date: "2025-06-05T11:00:00+02:00", text: Ergänzt}]',
+                '[{date: "2025-06-07", text: Neue Zahlen}]'],
+    "live": ["true", "false"],
+    "live_until": ["2025-06-02T12:00:00+02:00", "2099-01-01T00:00:00+01:00"],
+    "expires": ["2025-06-02T00:00:00+02:00", "2099-01-01"],
 }
 front = st.tuples(st.just("front"), st.integers(0, 2), st.sampled_from(sorted(FRONT_MATTER)),
                   st.integers(0, 3))
