@@ -85,3 +85,40 @@ def test_error_text_is_shown_as_text_not_markup(served: Served, page: Page) -> N
     expect(overlay).to_contain_text(name, timeout=WAIT_MS)
     assert page.locator("#digest-overlay img").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+LIVE_SOURCE = "content/politik/2025-06-03-ticker.md"
+LIVE_PAGE = "2025/06/03/gipfel-live/"
+LIVE_BLOG = """\
+---
+title: Gipfel live
+date: 2025-06-03T09:00:00+02:00
+live: true
+live_until: 2099-01-01T00:00:00+01:00
+---
+Die Chefs beraten.
+
+## 09:15 Uhr
+
+Die ersten kommen.
+{more}"""
+
+
+def test_a_new_live_blog_entry_shows_in_the_open_tab(site, page: Page) -> None:
+    root = site({"config.yaml": "title: Vorschau\nbase_url: https://example.org/news/\n"
+                                "search: false\n",
+                 LIVE_SOURCE: LIVE_BLOG.format(more="")})
+    with serving(root) as server:
+        page.goto(server.url + LIVE_PAGE)
+        entries = page.locator(".live-entry")
+        expect(entries).to_have_count(1)
+        expect(page.locator(".kicker .badge-live")).to_have_text("LIVE")
+        path = root / LIVE_SOURCE
+        temp = path.with_name(path.name + ".tmp")
+        temp.write_text(LIVE_BLOG.format(more="\n## 18:05 Uhr – Einigung\n\nSie sind sich "
+                                              "einig.\n"), encoding="utf-8")
+        temp.replace(path)
+        expect(entries).to_have_count(2, timeout=WAIT_MS)
+        expect(entries.first).to_have_attribute("id", "live-1805")
+        expect(entries.first.locator("h2")).to_have_text("18:05 Uhr Einigung")
+        assert page.evaluate("location.hash") == ""
