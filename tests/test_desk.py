@@ -325,3 +325,21 @@ def test_warm_rebuilds_of_desk_edits_equal_cold_builds(site) -> None:
                           {p: (root / p).read_text(encoding="utf-8") for p in DESK})
         build_site(cold, now=NOW)
         assert tree(root / "output") == tree(cold / "output"), rel
+
+
+def test_correction_and_live_entry_text_is_escaped_everywhere(site) -> None:
+    evil = "<script>alert(1)</script> & </script>"
+    root = site({"config.yaml": CONFIG, "content/a.md": article(
+        "A", "2025-06-03T10:00:00+02:00", "live: true", "corrections:",
+        "  - date: 2025-06-03T11:00:00+02:00", f"    text: '{evil}'",
+        body="## 10:30 <em>x</em> &amp; Titel\n\nText.")})
+    build_site(root, now=NOW)
+    output = root / "output"
+    for rel, data in tree(output).items():
+        assert b"<script>alert" not in data, rel
+    page = output / "2025/06/03/a/index.html"
+    data = jsonld(page)
+    assert data["correction"][0]["text"] == evil
+    assert data["liveBlogUpdate"][0]["headline"] == "x & Titel"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;/script&gt;" in \
+        (output / "korrekturen/index.html").read_text(encoding="utf-8")

@@ -79,8 +79,8 @@ def compose(config: Config, view: dict[str, Any], html: str, text: str,
     """One multipart/alternative message: the text first, the HTML as the better part."""
     message = EmailMessage()
     message["Subject"] = view["page"]["title"]
-    message["From"] = config.newsletter.from_ or f"{config.title} <newsletter@" \
-        f"{urlsplit(config.base_url).hostname or 'localhost'}>"
+    if config.newsletter.from_:  # else the .eml is a preview; --send insists on a sender
+        message["From"] = config.newsletter.from_
     if config.newsletter.to:
         message["To"] = ", ".join(config.newsletter.to)
     message["Date"] = email.utils.format_datetime(now)
