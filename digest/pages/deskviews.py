@@ -11,7 +11,6 @@ from markupsafe import Markup
 from ..config import Config
 from ..dates import short_time
 from ..model import Article, Entry, LiveEntry, Notice
-from .jsonld import headline
 
 if TYPE_CHECKING:
     from .views import Whole
@@ -141,7 +140,7 @@ class DeskViews:
         """The Google News sitemap: URL, headline, date with its offset, language."""
         articles = [(w.entry.url, w.entry.article) for w in recent]
         return {"publication": self.config.title,
-                "urls": [{"loc": self.absolute(url), "title": headline(article.title),
+                "urls": [{"loc": self.absolute(url), "title": article.title,
                           "date": article.date.isoformat(timespec="seconds"),
                           "language": news_language(article.lang or self.config.language)}
                          for url, article in articles]}
