@@ -339,6 +339,9 @@ def publish_command(config_path: Path, remote: str, branch: str, message: str | 
     if report.next_due:
         click.echo(f"next scheduled article: {report.next_due.isoformat()}; publish again "
                    "after then")
+    if report.next_expiry:
+        click.echo(f"next article expires: {report.next_expiry.isoformat()}; publish again "
+                   "after then to take it down")
 
 
 @main.command("newsletter")

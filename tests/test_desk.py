@@ -343,3 +343,14 @@ def test_correction_and_live_entry_text_is_escaped_everywhere(site) -> None:
     assert data["liveBlogUpdate"][0]["headline"] == "x & Titel"
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;/script&gt;" in \
         (output / "korrekturen/index.html").read_text(encoding="utf-8")
+
+
+def test_a_day_without_a_time_is_a_date_in_the_news_sitemap(site) -> None:
+    root = site({"config.yaml": CONFIG + "language: en-GB\n",
+                 "content/a.md": article("A day", "2025-06-04")})
+    build_site(root, now=NOW)
+    output = root / "output"
+    valid("news-sitemap.xsd", output / "news-sitemap.xml")
+    text = (output / "news-sitemap.xml").read_text(encoding="utf-8")
+    assert "<news:publication_date>2025-06-04</news:publication_date>" in text
+    assert "<news:language>en</news:language>" in text

@@ -141,7 +141,8 @@ class DeskViews:
         articles = [(w.entry.url, w.entry.article) for w in recent]
         return {"publication": self.config.title,
                 "urls": [{"loc": self.absolute(url), "title": article.title,
-                          "date": article.date.isoformat(timespec="seconds"),
+                          "date": article.date.isoformat(timespec="seconds")
+                          if article.time_known else article.date.date().isoformat(),
                           "language": news_language(article.lang or self.config.language)}
                          for url, article in articles]}
 
