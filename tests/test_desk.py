@@ -154,6 +154,7 @@ def test_corrections_show_on_the_page_in_json_ld_feeds_sitemap_and_their_page(si
     assert not corrections.bozo and corrections.feed.title == "Korrekturen – Tagesdienst"
     assert [e.link.rsplit("#", 1)[1] for e in corrections.entries] == ["correction-2",
                                                                        "correction-1"]
+    assert corrections.entries[0].title == "Korrektur: Haushalt beschlossen"
     assert 'href="/news/korrekturen/"' in (output / "index.html").read_text(encoding="utf-8")
 
 

@@ -120,7 +120,8 @@ class DeskViews:
 
     def make_corrections_feed(self, corrected: tuple[Whole, ...]) -> dict[str, Any]:
         url = f"{self.config.corrections_url}feed.xml"
-        items = [{"title": item["title"], "link": item["link"], "published": item["date"],
+        items = [{"title": item["title"], "title_key": "correction_entry",
+                  "link": item["link"], "published": item["date"],
                   "updated": item["date"], "authors": [], "topics": [],
                   "summary": item["text"], "content": None}
                  for item in self.correction_items(corrected)]
