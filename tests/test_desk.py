@@ -110,6 +110,24 @@ def test_news_sitemap_holds_the_last_48_hours_and_validates(site) -> None:
     assert not schema("news-sitemap.xsd").validate(etree.fromstring(broken))
 
 
+def test_no_news_sitemap_while_no_article_is_recent(site) -> None:
+    """A sitemap must list a URL: with nothing in the last 48 hours there is no news sitemap,
+    and robots.txt and the index name it again once there is."""
+    root = site(DESK)
+    build_site(root, now=NOW + dt.timedelta(days=30))
+    output = root / "output"
+    assert not (output / "news-sitemap.xml").exists()
+    assert "news-sitemap" not in (output / "robots.txt").read_text(encoding="utf-8")
+    valid("siteindex.xsd", output / "sitemap-index.xml")
+    assert "news-sitemap" not in (output / "sitemap-index.xml").read_text(encoding="utf-8")
+    later = NOW + dt.timedelta(days=30)
+    write_site(root, {"content/politik/neu.md": "---\ntitle: Neu\ndate: "
+                      f"{(later - dt.timedelta(hours=1)).isoformat()}\n---\nText.\n"})
+    build_site(root, now=later)
+    valid("news-sitemap.xsd", output / "news-sitemap.xml")
+    assert "news-sitemap" in (output / "robots.txt").read_text(encoding="utf-8")
+
+
 def test_the_hourly_run_drops_articles_that_age_out(site) -> None:
     """No file changes, yet an article leaves the 48 hours: the no-op answer must not hide it."""
     root = site(DESK)

@@ -269,9 +269,10 @@ def plan_pages(config: Config, site: Site, assets: tuple[Asset, ...],
              Page("404.html", "404.html", "make_not_found")]
     urls = tuple((p.canonical, p.lastmod) for p in pages
                  if p.html and p.listed and p.path != "404.html")
+    news = news_sitemap(planner)
     pages += [Page("sitemap.xml", "sitemap.xml", "make_sitemap", (urls,), html=False),
-              news_sitemap(planner), sitemap_index(),
-              Page("robots.txt", "robots.txt", "make_robots", html=False)]
+              *news, sitemap_index(bool(news)),
+              Page("robots.txt", "robots.txt", "make_robots", (bool(news),), html=False)]
     refuse_shared_paths(config, pages)
     return Plan(tuple(pages), plan_copies(config, site, assets, theme_static, views),
                 ((".nojekyll", b""),), views.site_view(), views)

@@ -12,18 +12,24 @@ if TYPE_CHECKING:
     from . import Page, Planner
 
 
-def news_sitemap(planner: Planner) -> Page:
-    """The articles of the last 48 hours for Google News: URL, headline, date, language."""
+def news_sitemap(planner: Planner) -> list[Page]:
+    """The articles of the last 48 hours for Google News: URL, headline, date, language.
+
+    None when no article is that new: a sitemap must list at least one URL, so then there is
+    no file, and robots.txt and the sitemap index leave it out until there is one again.
+    """
     from . import Page
 
-    return Page("news-sitemap.xml", "news-sitemap.xml", "make_news_sitemap",
-                (tuple(Whole(e) for e in planner.site.recent),), html=False)
+    recent = tuple(Whole(e) for e in planner.site.recent)
+    return [Page("news-sitemap.xml", "news-sitemap.xml", "make_news_sitemap", (recent,),
+                 html=False)] if recent else []
 
 
-def sitemap_index() -> Page:
+def sitemap_index(news: bool) -> Page:
     from . import Page
 
-    return Page("sitemap-index.xml", "sitemap-index.xml", "make_sitemap_index", html=False)
+    return Page("sitemap-index.xml", "sitemap-index.xml", "make_sitemap_index", (news,),
+                html=False)
 
 
 def corrections_pages(planner: Planner) -> list[Page]:

@@ -147,6 +147,6 @@ class DeskViews:
                           "language": news_language(article.lang or self.config.language)}
                          for url, article in articles]}
 
-    def make_sitemap_index(self) -> dict[str, Any]:
-        return {"sitemaps": [self.absolute("/sitemap.xml"),
-                             self.absolute("/news-sitemap.xml")]}
+    def make_sitemap_index(self, news: bool = True) -> dict[str, Any]:
+        return {"sitemaps": [self.absolute("/sitemap.xml")]
+                + ([self.absolute("/news-sitemap.xml")] if news else [])}

@@ -331,7 +331,7 @@ class Views(DeskViews):
     def make_sitemap(self, urls: tuple[tuple[str, str | None], ...]) -> dict[str, Any]:
         return {"urls": [{"loc": loc, "lastmod": lastmod} for loc, lastmod in urls]}
 
-    def make_robots(self) -> dict[str, Any]:
+    def make_robots(self, news: bool = True) -> dict[str, Any]:
         return {"sitemap_url": self.absolute("/sitemap.xml"),
-                "sitemap_urls": [self.absolute("/sitemap.xml"),
-                                 self.absolute("/news-sitemap.xml")]}
+                "sitemap_urls": [self.absolute("/sitemap.xml")]
+                + ([self.absolute("/news-sitemap.xml")] if news else [])}
