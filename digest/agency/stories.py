@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import heapq
 import zlib
 from array import array
 from collections.abc import Callable
@@ -136,7 +137,13 @@ class PairIndex:
         return found
 
     def update(self, items: dict[Key, bytes], window: float, threshold: float) -> None:
-        """Make the index hold exactly `items` (sketches by key); compare only what is new."""
+        """Make the index hold exactly `items` (sketches by key); compare only what is new.
+
+        New texts are compared oldest first, so a text's shingle set is dropped as soon as
+        no later text lies within the window of it: a cold build of a big site holds the
+        sets of one window's texts at a time, not of every text (they cost some 40 KB each).
+        The pairs found do not depend on that order.
+        """
         if self.settings != (window, threshold):
             self.__init__()  # type: ignore[misc]
             self.settings = (window, threshold)
@@ -152,7 +159,10 @@ class PairIndex:
             for h in hashes_of(self.sketches.pop(key))[:BOTTOM]:
                 self.buckets[(h, slot)].discard(key)
             self.sets.pop(key, None)
-        for key in new:
+        made: list[tuple[float, Key]] = []  # a heap of the sets made here, by their time
+        for key in sorted(new, key=lambda k: (k[1], k[0])):
+            while made and made[0][0] < key[1] - window:  # no later text is near it
+                self.sets.pop(heapq.heappop(made)[1], None)
             self.sketches[key] = items[key]
             bottom = hashes_of(items[key])[:BOTTOM]
             slot = self.slot(key)
@@ -161,12 +171,16 @@ class PairIndex:
                           if abs(other[1] - key[1]) <= window}
             links = self.pairs.setdefault(key, {})
             for other in candidates:
+                for one in (key, other):
+                    if one not in self.sets:
+                        heapq.heappush(made, (one[1], one))
                 similarity = jaccard(self.shingles(key), self.shingles(other))
                 if similarity >= threshold:
                     links[other] = similarity
                     self.pairs[other][key] = similarity
             for h in bottom:
                 self.buckets.setdefault((h, slot), set()).add(key)
+        self.sets.clear()  # made again for the few texts a story shows (fold_one)
 
     def slot(self, key: Key) -> int:
         """The window-long stretch of time a key's time falls in."""
