@@ -2,13 +2,15 @@
 """Benchmark digest on generated corpora and print one table of medians.
 
     python3 bench/run.py --sizes 1000,10000 --repeat 3
+    python3 bench/run.py --sizes 10000 --scaling 1,2,4     # cold builds with --jobs N
 
 For each size it generates the corpus with ../shared/bench/gen_corpus.py (digest flavor),
 then measures, each in a new process: a cold build (no cache, empty output), a no-op rebuild,
 and a rebuild after editing one article; plus, in one process, the same edit rebuilt the way
 `digest serve` does it (config loaded, told which file changed, build() called again).
 bench/reload.py measures the same through a running `digest serve`, save to reload event.
-Peak RSS is the largest resident set of any process of the build (Pagefind's included).
+Peak RSS is the largest resident set of any process of the build (Pagefind's included);
+CPU is the user and system time of the build and its workers, per article.
 Search is off in these figures; with --search each round also builds with search on, side by
 side with the search-off build: cold, then one article edited, in a new process each, with the
 peak memory of any process and the index's bytes per article.
@@ -27,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from peers import hugo_binary, hugo_cold, hugo_site
+from peers import hugo_binary, hugo_cold, hugo_site, hugo_version
 
 HERE = Path(__file__).resolve().parent
 GENERATOR = HERE.parent.parent / "shared" / "bench" / "gen_corpus.py"
@@ -40,8 +42,8 @@ MEASURE = ("import resource, subprocess, sys, time\n"
            "started = time.perf_counter()\n"
            "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
            "seconds = time.perf_counter() - started\n"
-           "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-           "print(done.returncode, seconds, peak)\n"
+           "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+           "print(done.returncode, seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)\n"
            "print(done.stdout[-2000:] + done.stderr[-2000:])\n")
 """Runs one command in a process of its own, so that its peak memory is its own: the peak
 of a process's children is the largest of any child it ever waited for (Hugo's included)."""
@@ -49,14 +51,20 @@ of a process's children is the largest of any child it ever waited for (Hugo's i
 
 def run_build(site: Path, *args: str) -> tuple[float, int, str]:
     """Wall seconds, peak RSS in MiB and the output of one `digest build`."""
+    seconds, peak, _, output = measured_build(site, *args)
+    return seconds, peak, output
+
+
+def measured_build(site: Path, *args: str) -> tuple[float, int, float, str]:
+    """Wall seconds, peak RSS in MiB, CPU seconds (with the workers') and the output."""
     result = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "digest",
                              "build", "--quiet", *args], cwd=site, capture_output=True,
                             text=True, check=True)
     head, _, output = result.stdout.partition("\n")
-    code, seconds, peak = head.split()
+    code, seconds, peak, cpu = head.split()
     if code != "0":
         raise SystemExit(f"build failed:\n{output}")
-    return float(seconds), int(peak) // 1024, output
+    return float(seconds), int(peak) // 1024, float(cpu), output
 
 
 def count_pages(site: Path) -> int:
@@ -115,23 +123,29 @@ def index_bytes(site: Path) -> int:
                if p.is_file())
 
 
-def measure(size: int, repeat: int, workdir: Path, search: bool = False) -> dict[str, float]:
+def corpus_of(size: int, workdir: Path) -> Path:
     corpus = workdir / f"corpus-{size}"
     if not corpus.exists():
         subprocess.run([sys.executable, str(GENERATOR), "--articles", str(size), "--out",
                         str(corpus)], check=True, capture_output=True)
         (corpus / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    return corpus
+
+
+def measure(size: int, repeat: int, workdir: Path, search: bool = False) -> dict[str, float]:
+    corpus = corpus_of(size, workdir)
     (corpus / SEARCH_CONFIG).write_text(CONFIG.replace("search: false", "search: true"),
                                         encoding="utf-8")
-    cold, noop, edit, peak, hugo, ratios = [], [], [], [], [], []
+    cold, noop, edit, peak, cpu, hugo, ratios = [], [], [], [], [], [], []
     on_cold, on_ratio, on_edit, on_peak, on_bytes, on_old = [], [], [], [], [], []
     binary = hugo_binary()
     peer = hugo_site(corpus, binary) if binary else None
     for i in range(repeat):
         set_aside(corpus, workdir / "trash")
-        seconds, rss, _ = run_build(corpus)
+        seconds, rss, used, _ = measured_build(corpus)
         cold.append(seconds)
         peak.append(rss)
+        cpu.append(used)
         if binary and peer:  # side by side: the same machine state for both
             hugo.append(hugo_cold(peer, binary)[0])
             ratios.append(seconds / hugo[-1])
@@ -155,12 +169,39 @@ def measure(size: int, repeat: int, workdir: Path, search: bool = False) -> dict
     return {"size": size, "pages": count_pages(corpus), "cold": statistics.median(cold),
             "noop": statistics.median(noop), "edit": statistics.median(edit),
             "serve": statistics.median(serve), "rss": max(peak),
+            "cpu_ms": statistics.median(cpu) * 1000 / size,
             "hugo": statistics.median(hugo) if hugo else None,
             "ratio": statistics.median(ratios) if ratios else None,
             "search": {"cold": statistics.median(on_cold), "ratio": statistics.median(on_ratio),
                        "edit": statistics.median(on_edit), "old": statistics.median(on_old),
                        "rss": max(on_peak),
                        "bytes": statistics.median(on_bytes)} if search else None}
+
+
+def scaling(size: int, repeat: int, workdir: Path, jobs: list[int]) -> None:
+    """Cold builds with --jobs N, each N in turn per round, medians: how the build scales
+    with cores (on a machine with fewer cores than N, only the overhead shows)."""
+    corpus = corpus_of(size, workdir)
+    walls: dict[int, list[float]] = {n: [] for n in jobs}
+    cpus: dict[int, list[float]] = {n: [] for n in jobs}
+    peaks: dict[int, list[int]] = {n: [] for n in jobs}
+    for _ in range(repeat):
+        for n in jobs:
+            set_aside(corpus, workdir / "trash")
+            seconds, rss, used, _ = measured_build(corpus, "--jobs", str(n))
+            walls[n].append(seconds)
+            cpus[n].append(used)
+            peaks[n].append(rss)
+    first = statistics.median(walls[jobs[0]])
+    print(f"\n{size} articles, cold, by --jobs (speed-up against --jobs {jobs[0]}):")
+    header = f"{'jobs':>5} {'cold s':>8} {'cpu s':>7} {'cpu ms/article':>15} {'peak MiB':>9} " \
+             f"{'speed-up':>9}"
+    print(header)
+    print("-" * len(header))
+    for n in jobs:
+        wall, used = statistics.median(walls[n]), statistics.median(cpus[n])
+        print(f"{n:>5} {wall:>8.2f} {used:>7.2f} {used * 1000 / size:>15.2f} "
+              f"{max(peaks[n]):>9} {first / wall:>8.2f}x", flush=True)
 
 
 def main() -> None:
@@ -172,24 +213,32 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep corpora here between runs")
     parser.add_argument("--search", action="store_true",
                         help="also build with search on (cold and one edit)")
+    parser.add_argument("--scaling", metavar="JOBS", help="comma-separated --jobs values: "
+                        "instead of the table, cold builds with each (e.g. 1,2,4)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="digest-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"cores: {os.cpu_count()}, repeat: {args.repeat}, medians; corpora in {workdir}")
     binary = hugo_binary()
     if binary:
-        version = subprocess.run([binary, "version"], capture_output=True, text=True).stdout
-        print(f"peer: hugo {version.split()[1]} (cold, side by side with each digest cold build)")
-    header = f"{'articles':>9} {'pages':>7} {'cold s':>8} {'no-op s':>8} {'edit s':>8} " \
-             f"{'serve-edit ms':>14} {'peak MiB':>9} {'hugo s':>7} {'digest/hugo':>12}"
-    print(header)
-    print("-" * len(header))
+        version = ".".join(map(str, hugo_version(binary)))
+        print(f"peer: hugo {version} (cold, side by side with each digest cold build)")
     try:
+        if args.scaling:
+            for size in (int(s) for s in args.sizes.split(",")):
+                scaling(size, args.repeat, workdir, [int(n) for n in args.scaling.split(",")])
+            return
+        header = f"{'articles':>9} {'pages':>7} {'cold s':>8} {'cpu ms/art':>11} " \
+                 f"{'no-op s':>8} {'edit s':>8} {'serve-edit ms':>14} {'peak MiB':>9} " \
+                 f"{'hugo s':>7} {'digest/hugo':>12}"
+        print(header)
+        print("-" * len(header))
         for size in (int(s) for s in args.sizes.split(",")):
             row = measure(size, args.repeat, workdir, args.search)
             peer = f"{row['hugo']:>7.2f} {row['ratio']:>11.2f}x" if row["hugo"] else \
                 f"{'-':>7} {'-':>12}"
-            print(f"{row['size']:>9} {row['pages']:>7} {row['cold']:>8.2f} {row['noop']:>8.2f} "
+            print(f"{row['size']:>9} {row['pages']:>7} {row['cold']:>8.2f} "
+                  f"{row['cpu_ms']:>11.2f} {row['noop']:>8.2f} "
                   f"{row['edit']:>8.2f} {row['serve'] * 1000:>14.0f} {row['rss']:>9} {peer}",
                   flush=True)
             if found := row["search"]:
