@@ -90,10 +90,11 @@ def restore(store: Path, site: Path) -> float:
     return time.perf_counter() - started
 
 
-def edit_and_commit(repo: Path) -> Path:
-    """Edit one article in the middle of the corpus and commit it, as a push brings it."""
+def edit_and_commit(repo: Path, old: bool = False) -> Path:
+    """Edit one article and commit it, as a push brings it: the newest (where a desk's
+    edits land; with search, in the small recent bundle), or with `old` the middle one."""
     articles = sorted((repo / "content").rglob("*.md"))
-    article = articles[len(articles) // 2]
+    article = articles[len(articles) // 2] if old else max(articles, key=lambda p: p.name)
     article.write_text(article.read_text(encoding="utf-8") + "\nNachtrag der Redaktion.\n",
                        encoding="utf-8")
     git("commit", "--quiet", "-am", f"Edit {article.name}", cwd=repo)
@@ -108,6 +109,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="warm rounds (median)")
     parser.add_argument("--search", action="store_true", help="keep search indexing on")
     parser.add_argument("--workdir", type=Path, help="keep the corpus here between runs")
+    parser.add_argument("--old", action="store_true",
+                        help="edit an old article (the middle one) instead of the newest")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="digest-ci-warm-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +122,7 @@ def main() -> None:
         cold, line = digest_build(fresh_clone(repo, workdir / "runner"))
         print(f"cold build in a fresh clone: {cold:.2f} s  ({line})", flush=True)
         save(workdir / "runner", store)
-        article = edit_and_commit(repo)
+        article = edit_and_commit(repo, args.old)
         print(f"edited and committed {article.relative_to(repo)}", flush=True)
         warm, restored = [], []
         for _ in range(args.repeat):
