@@ -99,6 +99,9 @@ class PairIndex:
         """Keys by one of their smallest hashes and the window-long slot of their time: a
         text meets only candidates of its own and the neighbouring slots, so the work per
         text stays bounded however long the archive grows."""
+        self.waiting: dict[int, list[Key]] = {}
+        """Restored keys by slot, not yet in the buckets: a slot is put in when a new text
+        near it needs its candidates, so a restore costs only what an edit touches."""
         self.pairs: dict[Key, dict[Key, float]] = {}
         self.pending: dict[Key, dict[Key, float]] | None = None
         """Pairs restored from an earlier process, taken in by the next update."""
@@ -123,12 +126,18 @@ class PairIndex:
         pending, self.pending = self.pending or {}, None
         for key in pending.keys() & items.keys():
             self.sketches[key] = items[key]
-            slot = self.slot(key)
-            for h in hashes_of(items[key])[:BOTTOM]:
-                self.buckets.setdefault((h, slot), set()).add(key)
+            self.waiting.setdefault(self.slot(key), []).append(key)
         self.pairs = {key: {other: similarity for other, similarity in pending[key].items()
                             if other in self.sketches} for key in self.sketches}
         self.dirty = len(self.sketches) != len(pending)
+
+    def near(self, slot: int) -> None:
+        """Put the restored keys of a slot and its neighbours into the buckets."""
+        for near in (slot - 1, slot, slot + 1):
+            for key in self.waiting.pop(near, ()):
+                if key in self.sketches:
+                    for h in hashes_of(self.sketches[key])[:BOTTOM]:
+                        self.buckets.setdefault((h, near), set()).add(key)
 
     def shingles(self, key: Key) -> frozenset[int]:
         found = self.sets.get(key)
@@ -156,8 +165,10 @@ class PairIndex:
             for other in self.pairs.pop(key, {}):
                 self.pairs[other].pop(key, None)
             slot = self.slot(key)
-            for h in hashes_of(self.sketches.pop(key))[:BOTTOM]:
-                self.buckets[(h, slot)].discard(key)
+            sketch = self.sketches.pop(key)
+            if slot not in self.waiting:  # else it never went into the buckets
+                for h in hashes_of(sketch)[:BOTTOM]:
+                    self.buckets[(h, slot)].discard(key)
             self.sets.pop(key, None)
         made: list[tuple[float, Key]] = []  # a heap of the sets made here, by their time
         for key in sorted(new, key=lambda k: (k[1], k[0])):
@@ -166,6 +177,7 @@ class PairIndex:
             self.sketches[key] = items[key]
             bottom = hashes_of(items[key])[:BOTTOM]
             slot = self.slot(key)
+            self.near(slot)
             candidates = {other for h in bottom for near in (slot - 1, slot, slot + 1)
                           for other in self.buckets.get((h, near), ())
                           if abs(other[1] - key[1]) <= window}
