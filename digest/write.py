@@ -148,6 +148,15 @@ class OutputWriter:
                 return None
         return [digest, stat.st_size, stat.st_mtime_ns]
 
+    def tree_path(self, rel: str) -> str:
+        """Where a file of a whole new tree waits in the staging area; its folder made."""
+        name = os.path.join(self.staging, safe_relative(rel))
+        folder = os.path.dirname(name)
+        if folder not in self.made:
+            os.makedirs(folder, exist_ok=True)
+            self.made.add(folder)
+        return name
+
     def stage(self, rel: str, data: bytes) -> Staged:
         """Put one file's bytes into the staging area, unless the output already has them.
 
@@ -158,11 +167,7 @@ class OutputWriter:
         if current is not None:
             return Staged(rel, current, None)
         if self.fresh:
-            name = os.path.join(self.staging, safe_relative(rel))
-            folder = os.path.dirname(name)
-            if folder not in self.made:
-                os.makedirs(folder, exist_ok=True)
-                self.made.add(folder)
+            name = self.tree_path(rel)
             handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         else:
             handle, name = tempfile.mkstemp(dir=self.staging)
@@ -229,11 +234,7 @@ class OutputWriter:
             self.accept(Staged(rel, current, None), fingerprint)
             return
         if self.fresh:
-            name = os.path.join(self.staging, safe_relative(rel))
-            folder = os.path.dirname(name)
-            if folder not in self.made:
-                os.makedirs(folder, exist_ok=True)
-                self.made.add(folder)
+            name = self.tree_path(rel)
         else:
             handle, name = tempfile.mkstemp(dir=self.staging)
             os.close(handle)
