@@ -15,8 +15,10 @@ import gc
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import is_not, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +152,8 @@ class Memo:
         self.plans = PlanMemo()
         self.fingerprints: dict[str, tuple[Page, bytes, str]] = {}
         """Each page's fingerprint by path, with the page and the salt it was made for."""
+        self.rendered: tuple[tuple[Page, ...], list[str], bytes] | None = None
+        """The pages of the last plan, their paths and salt, as render_pages took them."""
         self.manifest: tuple[tuple[int, int], dict[str, list]] | None = None
         """The manifest file as this process last wrote it: its (time, size), its files."""
 
@@ -267,14 +271,26 @@ def render_pages(config: Config, plan: Plan, theme: Theme, writer: OutputWriter,
     salt = site_salt(config, theme.fingerprint(), plan.site)
     trusted = writer.trusted
     known = memo.fingerprints
+    pages: Iterable[Page] = plan.pages
     fingerprints: dict[str, tuple[Page, bytes, str]] = {}
+    last = memo.rendered
+    if trusted and last is not None and last[2] == salt and len(last[0]) == len(plan.pages):
+        # the usual edit: the plan's tuple as last time but for a few new pages
+        changed = list(compress(range(len(plan.pages)), map(is_not, plan.pages, last[0])))
+        paths = list(last[1])
+        for i in reversed(changed):
+            del paths[i]
+        if writer.keep(paths):
+            fingerprints = dict(zip(paths, itemgetter(*paths)(known), strict=True)) \
+                if len(paths) > 1 else {path: known[path] for path in paths}
+            pages = [plan.pages[i] for i in changed]
     todo: list[tuple[Page, str]] = []
-    for page in plan.pages:
-        last = known.get(page.path)
-        if last is not None and last[0] is page and last[1] == salt:
-            fingerprint = last[2]
+    for page in pages:
+        last_made = known.get(page.path)
+        if last_made is not None and last_made[0] is page and last_made[1] == salt:
+            fingerprint = last_made[2]
             if trusted and writer.kept(page.path, fingerprint):
-                fingerprints[page.path] = last
+                fingerprints[page.path] = last_made
                 continue
         else:
             fingerprint = page_fingerprint(salt, page.path, page.template, page.inputs())
@@ -282,6 +298,7 @@ def render_pages(config: Config, plan: Plan, theme: Theme, writer: OutputWriter,
         if not writer.unchanged_since(page.path, fingerprint):
             todo.append((page, fingerprint))
     memo.fingerprints = fingerprints
+    memo.rendered = (plan.pages, [page.path for page in plan.pages], salt)
     rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,
                             setup=lambda: (Renderer(config, theme, plan.site), writer,
                                            plan.views),
@@ -486,10 +503,10 @@ def make_site(config: Config, options: BuildOptions, state: OutputState, memo: M
     cache.save()
     cache.advance()
     save_story_pairs(config, memo)
-    places = memo.sites.last_places
+    places, shown = memo.sites.last_places, memo.sites.schedule.published
     due = next_due(places, options.drafts, options.future, now)
-    change = next_change(places, options.drafts, options.future, now)
-    expiry = next_expiry(places, options.drafts, options.future, now)
+    change = next_change(places, shown, due, now)
+    expiry = next_expiry(places, shown, now)
     expiry = expiry.astimezone(config.tz) if expiry else None
     pages = sum(1 for p in plan.pages if p.html)
     files = written.written + written.unchanged

@@ -335,26 +335,30 @@ class Shape:
     notices: tuple[tuple[str, str], ...] = ()
 
 
-def shown_or_expired(places: list[Place], drafts: bool, future: bool, now: dt.datetime
-                     ) -> list[int]:
-    """The positions of the articles a build shows, or would show but for `expires`."""
+class Schedule(NamedTuple):
+    """Which articles a build shows at its time: worked out in one pass, for the model and
+    for the build record's next dates."""
+
+    published: list[int]
+    """The positions of the articles a build shows."""
+    expired: list[int]
+    """The positions of the articles taken down by `expires`: a notice stays at their URLs."""
+
+
+def schedule(places: list[Place], drafts: bool, future: bool, now: dt.datetime) -> Schedule:
+    """Sort the places into shown and expired; drafts and future ones are neither."""
     moment = now.timestamp()
-    return [i for i, p in enumerate(places) if (drafts or not p.draft)
-            and (future or p.page or p.at <= moment)]
+    shown: list[int] = []
+    gone: list[int] = []
+    for i, p in enumerate(places):
+        if (drafts or not p.draft) and (future or p.page or p.at <= moment):
+            (shown if p.expires is None or p.expires > moment else gone).append(i)
+    return Schedule(shown, gone)
 
 
 def published(places: list[Place], drafts: bool, future: bool, now: dt.datetime) -> list[int]:
     """The positions of the articles a build shows."""
-    moment = now.timestamp()
-    return [i for i in shown_or_expired(places, drafts, future, now)
-            if places[i].expires is None or places[i].expires > moment]
-
-
-def expired(places: list[Place], drafts: bool, future: bool, now: dt.datetime) -> list[int]:
-    """The positions of the articles taken down by `expires`: a notice stays at their URLs."""
-    moment = now.timestamp()
-    return [i for i in shown_or_expired(places, drafts, future, now)
-            if places[i].expires is not None and places[i].expires <= moment]
+    return schedule(places, drafts, future, now).published
 
 
 class Timing(NamedTuple):
@@ -375,27 +379,30 @@ def timing(places: list[Place], now: dt.datetime) -> Timing:
     return Timing(live, recent)
 
 
-def next_expiry(places: list[Place], drafts: bool, future: bool, now: dt.datetime
-                ) -> dt.datetime | None:
-    """When the next published article is taken down (`expires`)."""
+def next_expiry(places: list[Place], shown: list[int], now: dt.datetime) -> dt.datetime | None:
+    """When the next published article (`shown`: their positions) is taken down."""
     moment = now.timestamp()
-    times = [places[i].expires for i in published(places, drafts, future, now)
+    times = [places[i].expires for i in shown
              if places[i].expires is not None and places[i].expires > moment]
     return dt.datetime.fromtimestamp(min(times), dt.UTC) if times else None
 
 
-def next_change(places: list[Place], drafts: bool, future: bool, now: dt.datetime
-                ) -> dt.datetime | None:
+def next_change(places: list[Place], published: list[int], due: dt.datetime | None,
+                now: dt.datetime) -> dt.datetime | None:
     """The next time at which the site changes with no file changing: an article falls
-    due or expires, a live blog ends, an article leaves the news sitemap's 48 hours."""
+    due (`due`, from next_due) or expires, a live blog ends, an article leaves the news
+    sitemap's 48 hours. `published`: the positions of the articles shown."""
     moment = now.timestamp()
-    shown = [places[i] for i in published(places, drafts, future, now)]
-    times = [p.expires for p in shown if p.expires is not None and p.expires > moment]
-    times += [p.live_until for p in shown if p.live and p.live_until and p.live_until > moment]
-    times += [p.at + NEWS_WINDOW.total_seconds() for p in shown if not p.page and
-              p.at <= moment < p.at + NEWS_WINDOW.total_seconds()]
-    due = next_due(places, drafts, future, now)
-    times += [due.timestamp()] if due else []
+    window = NEWS_WINDOW.total_seconds()
+    times = [due.timestamp()] if due else []
+    for i in published:
+        p = places[i]
+        if p.expires is not None and p.expires > moment:
+            times.append(p.expires)
+        if p.live and p.live_until and p.live_until > moment:
+            times.append(p.live_until)
+        if not p.page and p.at <= moment < p.at + window:
+            times.append(p.at + window)
     return dt.datetime.fromtimestamp(min(times), dt.UTC) if times else None
 
 
@@ -585,10 +592,10 @@ def build_site(config: Config, articles: list[Article], *, drafts: bool = False,
     """Place the published articles and group them; duplicate URLs are problems."""
     earlier = earlier or {}
     places = [place_of(a, earlier.get(a.source, ())) for a in articles]
-    shown = published(places, drafts, future, now)
+    shown, expired = schedule(places, drafts, future, now)
     chosen, where = StoryMemo().fold(config.stories, [articles[i] for i in shown],
                                      [places[i] for i in shown], urls_of(config))
-    gone = tuple(places[i] for i in expired(places, drafts, future, now))
+    gone = tuple(places[i] for i in expired)
     shape = arrange(config, where, places, timing(where, now), gone)
     return furnish(shape, chosen), list(shape.problems)
 
@@ -599,6 +606,10 @@ def urls_of(config: Config) -> Callable[[Place], tuple[str, ...]]:
         url = address(config, where)
         return (url, *earlier_urls(config, where, url))
     return urls
+
+
+NO_EARLIER: dict[str, tuple[tuple[str, dt.datetime | None], ...]] = {}
+"""No article has earlier versions (never changed)."""
 
 
 class SiteMemo:
@@ -615,6 +626,8 @@ class SiteMemo:
         """The places of every article of the last build, published or not."""
         self.all_articles: list[Article] = []
         self.earlier: dict[str, tuple[tuple[str, dt.datetime | None], ...]] | None = None
+        self.schedule = Schedule([], [])
+        """Which of `last_places` the last build showed and took down."""
         self.stories = StoryMemo()
 
     def place_of(self, article: Article, earlier: tuple[tuple[str, dt.datetime | None], ...]
@@ -628,7 +641,7 @@ class SiteMemo:
               future: bool = False, now: dt.datetime,
               earlier: dict[str, tuple[tuple[str, dt.datetime | None], ...]] | None = None
               ) -> tuple[Site, list[Problem]]:
-        earlier = earlier or {}
+        earlier = earlier or NO_EARLIER  # one object: a site without history keeps its places
         last = self.all_articles
         if earlier is self.earlier and len(last) == len(articles):
             # the usual edit: the same articles, one or two of them new objects
@@ -638,11 +651,12 @@ class SiteMemo:
             places = [self.place_of(a, earlier.get(a.source, ())) for a in articles]
             self.places = {id(a): (a, p) for a, p in zip(articles, places, strict=True)}
         self.last_places, self.all_articles, self.earlier = places, articles, earlier
-        shown = published(places, drafts, future, now)
+        self.schedule = schedule(places, drafts, future, now)
+        shown, expired = self.schedule
         chosen, where = self.stories.fold(config.stories, [articles[i] for i in shown],
                                           [places[i] for i in shown], urls_of(config))
         when = timing(where, now)
-        gone = tuple(expired(places, drafts, future, now))
+        gone = tuple(expired)
         key = (config.fingerprint(), tuple(places), tuple(shown), tuple(where), when, gone)
         if key == self.key and self.shape is not None and self.site is not None:
             site = self.refurnish(self.shape, self.site, chosen)

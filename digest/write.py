@@ -202,6 +202,19 @@ class OutputWriter:
         self.unchanged += 1
         return True
 
+    def keep(self, rels: list[str]) -> bool:
+        """Keep many files of a trusted output as the last build wrote them, all or none:
+        for the pages this process rendered last time from the inputs they have now."""
+        if not self.trusted:
+            return False
+        try:
+            entries = [self.old[rel] for rel in rels]
+        except KeyError:
+            return False
+        self.new.update(zip(rels, entries, strict=True))
+        self.unchanged += len(rels)
+        return True
+
     def unchanged_since(self, rel: str, fingerprint: str) -> bool:
         """True when the last build wrote this file from the same inputs and it is untouched.
 

@@ -177,6 +177,44 @@ def test_grouping_is_a_pure_function_of_the_articles(tmp_path: Path) -> None:
     assert groups(every, warm) == expected
 
 
+def test_a_warm_fold_after_edits_in_place_is_the_cold_fold(tmp_path: Path) -> None:
+    """Serve's usual edit: the same list but for a few positions, each given a new article
+    (another text, a copy of a neighbour's text, a moved time); the unchanged positions keep
+    their objects, so the warm fold looks only at the new ones."""
+    import dataclasses
+    import datetime as dt
+
+    from digest.commands.explain import read_site
+    from digest.model import place_of, urls_of
+
+    root = write_agency_site(tmp_path / "site")
+    config = load_config(root / "config.yaml")
+    articles, _, _ = read_site(config, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+    def folded(chosen: list, places: list, memo: StoryMemo) -> list[tuple]:
+        result, wheres = memo.fold(config.stories, chosen, places, urls_of(config))
+        return [(a.source, a.slug, a.story.versions if a.story else None, w.source)
+                for a, w in zip(result, wheres, strict=True)]
+
+    chosen = list(articles)
+    places = [place_of(a) for a in chosen]
+    warm = StoryMemo()
+    assert folded(chosen, places, warm) == folded(chosen, places, StoryMemo())
+    rng = random.Random(11)
+    for _ in range(20):
+        chosen, places = list(chosen), list(places)
+        for i in rng.sample(range(len(chosen)), 2):
+            other = chosen[rng.randrange(len(chosen))]
+            change = rng.choice(("text", "time", "both"))
+            new = dataclasses.replace(
+                chosen[i],
+                sketch=other.sketch if change != "time" else chosen[i].sketch,
+                date=chosen[i].date + dt.timedelta(hours=rng.choice((-30, -1, 1, 30)))
+                if change != "text" else chosen[i].date)
+            chosen[i], places[i] = new, place_of(new)
+        assert folded(chosen, places, warm) == folded(chosen, places, StoryMemo())
+
+
 def test_a_new_process_starts_from_the_pairs_the_last_one_found(tmp_path: Path) -> None:
     root = write_agency_site(tmp_path / "site")
     third = root / "content/eingang/bahn-streik-3.txt"
@@ -329,3 +367,33 @@ def test_a_version_due_later_folds_when_it_falls_due(tmp_path: Path) -> None:
     assert report.written > 0
     page = (root / "output" / BAHN / "index.html").read_text(encoding="utf-8")
     assert "Pro Bahn" in page and "Frühere Versionen" in page
+
+
+def test_the_similarity_estimate_spares_comparisons_but_never_a_pair_at_the_threshold() -> None:
+    """Texts at or above the threshold always pass the estimate (2,000 random pairs); texts
+    that share little almost never do, which is what spares the exact comparison."""
+    from array import array
+
+    from digest.agency.stories import estimate_floor, jaccard, may_reach, smallest
+
+    def sketch_of(hashes: set[int]) -> bytes:
+        return array("I", sorted(hashes)).tobytes()
+
+    rng = random.Random(5)
+    floor = estimate_floor(0.4)
+    assert floor > 0 and estimate_floor(0.05) == 0
+    passed = 0
+    for n in range(2000):
+        size = rng.randrange(80, 700)
+        a = set(rng.sample(range(2 ** 32), size))
+        similar = n % 2 == 0
+        keep = rng.uniform(0.58, 1.0) if similar else rng.uniform(0.0, 0.05)
+        b = set(rng.sample(sorted(a), int(size * keep)))
+        b |= set(rng.sample(range(2 ** 32), size - len(b)))
+        close = jaccard(frozenset(a), frozenset(b)) >= 0.4
+        verdict = may_reach(smallest(sketch_of(a)), smallest(sketch_of(b)), floor)
+        if close:
+            assert verdict, (size, keep)
+        elif not similar:
+            passed += verdict
+    assert passed < 20  # of about 1,000 unrelated pairs

@@ -19,8 +19,11 @@ import hashlib
 import heapq
 import zlib
 from array import array
-from collections.abc import Callable
+from bisect import insort
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import is_not, or_
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,6 +37,11 @@ BOTTOM = 16
 """How many of a sketch's smallest hashes the index keeps: a pair at the default threshold
 (0.4) shares none of them with a chance of about 0.6 ** 16 (three in ten thousand), a pair
 at 0.6 with one in two million."""
+
+
+ESTIMATE = 64
+"""How many of the smallest hashes of two texts' union estimate their similarity before it
+is computed: a candidate pair whose estimate lies far below the threshold is not compared."""
 
 
 def sketch(words: list[str]) -> bytes:
@@ -50,6 +58,36 @@ def hashes_of(data: bytes) -> array:
     found = array("I")
     found.frombytes(data)
     return found
+
+
+def smallest(data: bytes) -> frozenset[int]:
+    """A sketch's ESTIMATE smallest hashes (the sketch is sorted)."""
+    return frozenset(hashes_of(data[:4 * ESTIMATE]))
+
+
+def estimate_floor(threshold: float) -> int:
+    """The fewest shared hashes among the ESTIMATE smallest of a union that a pair at the
+    threshold falls short of with a chance of about one in a million (4.5 standard deviations
+    of the binomial count); 0 where the threshold is too low to spare any comparison."""
+    mean = ESTIMATE * threshold
+    return max(0, int(mean - 4.5 * (mean * (1 - threshold)) ** 0.5))
+
+
+def may_reach(a: frozenset[int], b: frozenset[int], floor: int) -> bool:
+    """Whether two texts (their `smallest` hashes) may be similar enough to compare.
+
+    The ESTIMATE smallest hashes of the union lie in a | b; each of them lies in both texts
+    with a chance equal to their Jaccard similarity, so their count in a & b is
+    hypergeometric, which varies less than the binomial count estimate_floor assumes. A
+    union with fewer hashes than that is always compared."""
+    union = a | b
+    if len(union) < ESTIMATE or floor == 0:
+        return True
+    shared = a & b
+    if len(shared) < floor:
+        return False
+    cut = sorted(union)[ESTIMATE - 1]
+    return sum(1 for h in shared if h <= cut) >= floor
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -107,6 +145,8 @@ class PairIndex:
         """Pairs restored from an earlier process, taken in by the next update."""
         self.dirty = False
         """Changed since the last snapshot."""
+        self.found: list[set[Key]] | None = None
+        """The groups, while no key came or went."""
 
     def snapshot(self) -> tuple[Any, dict[Key, dict[Key, float]]]:
         """What the index found, to restore in a later process: the settings and the pairs
@@ -124,6 +164,7 @@ class PairIndex:
     def adopt(self, items: dict[Key, bytes]) -> None:
         """Take in the restored pairs of the texts that are still there."""
         pending, self.pending = self.pending or {}, None
+        self.found = None
         for key in pending.keys() & items.keys():
             self.sketches[key] = items[key]
             self.waiting.setdefault(self.slot(key), []).append(key)
@@ -158,9 +199,11 @@ class PairIndex:
             self.settings = (window, threshold)
         if self.pending is not None:
             self.adopt(items)
-        gone = [k for k in self.sketches if k not in items]
+        gone = self.sketches.keys() - items.keys()
         new = items.keys() - self.sketches.keys()
         self.dirty = self.dirty or bool(gone or new)
+        if gone or new:
+            self.found = None
         for key in gone:
             for other in self.pairs.pop(key, {}):
                 self.pairs[other].pop(key, None)
@@ -170,10 +213,22 @@ class PairIndex:
                 for h in hashes_of(sketch)[:BOTTOM]:
                     self.buckets[(h, slot)].discard(key)
             self.sets.pop(key, None)
-        made: list[tuple[float, Key]] = []  # a heap of the sets made here, by their time
+        made: list[tuple[float, Key]] = []  # a heap of the keys whose sets are made here
+        tops: dict[Key, frozenset[int]] = {}  # their `smallest` hashes
+
+        def top(key: Key) -> frozenset[int]:
+            found = tops.get(key)
+            if found is None:
+                found = tops[key] = smallest(self.sketches[key])
+                heapq.heappush(made, (key[1], key))
+            return found
+
+        floor = estimate_floor(threshold)
         for key in sorted(new, key=lambda k: (k[1], k[0])):
             while made and made[0][0] < key[1] - window:  # no later text is near it
-                self.sets.pop(heapq.heappop(made)[1], None)
+                done = heapq.heappop(made)[1]
+                self.sets.pop(done, None)
+                tops.pop(done, None)
             self.sketches[key] = items[key]
             bottom = hashes_of(items[key])[:BOTTOM]
             slot = self.slot(key)
@@ -182,10 +237,10 @@ class PairIndex:
                           for other in self.buckets.get((h, near), ())
                           if abs(other[1] - key[1]) <= window}
             links = self.pairs.setdefault(key, {})
+            mine = top(key)
             for other in candidates:
-                for one in (key, other):
-                    if one not in self.sets:
-                        heapq.heappush(made, (one[1], one))
+                if not may_reach(mine, top(other), floor):
+                    continue
                 similarity = jaccard(self.shingles(key), self.shingles(other))
                 if similarity >= threshold:
                     links[other] = similarity
@@ -199,7 +254,12 @@ class PairIndex:
         return int(key[1] // self.settings[0]) if self.settings and self.settings[0] > 0 else 0
 
     def groups(self) -> list[set[Key]]:
-        """The connected groups of two or more keys."""
+        """The connected groups of two or more keys (made again only after a change)."""
+        if self.found is None:
+            self.found = self.connected()
+        return self.found
+
+    def connected(self) -> list[set[Key]]:
         seen: set[Key] = set()
         found = []
         for start in self.pairs:
@@ -216,6 +276,61 @@ class PairIndex:
         return found
 
 
+class TextKeys:
+    """The key of each article that has a text to compare, by its position in the list the
+    last fold was given: an edit changes a few positions, and only those are looked at."""
+
+    def __init__(self) -> None:
+        self.articles: list[Article] = []
+        self.places: list[Place] = []
+        self.keys: dict[int, Key] = {}
+        self.by_key: dict[Key, list[int]] = {}
+        """The positions of each text, in order."""
+        self.sketches: dict[Key, bytes] = {}
+        self.repeated: set[Key] = set()
+        """The keys of texts that stand at two or more positions."""
+
+    def update(self, articles: list[Article], places: list[Place],
+               digest_of: Callable[[bytes], bytes]) -> None:
+        """Hold the keys of these articles; a list as long as the last is compared with it
+        by identity, position by position, and only the positions that differ change."""
+        if len(articles) == len(self.articles):
+            changed: Iterable[int] = list(compress(range(len(articles)), map(
+                or_, map(is_not, articles, self.articles), map(is_not, places, self.places))))
+            for i in changed:
+                self.drop(i)
+        else:
+            self.__init__()  # type: ignore[misc]
+            changed = range(len(articles))
+        for i in changed:
+            self.add(i, articles[i], places[i], digest_of)
+        self.articles, self.places = articles, places
+
+    def add(self, i: int, article: Article, where: Place,
+            digest_of: Callable[[bytes], bytes]) -> None:
+        if not article.sketch or where.page:
+            return
+        key = self.keys[i] = (digest_of(article.sketch), where.at)
+        members = self.by_key.get(key)
+        if members is None:
+            self.by_key[key] = [i]
+            self.sketches[key] = article.sketch
+        else:
+            insort(members, i)
+            self.repeated.add(key)
+
+    def drop(self, i: int) -> None:
+        key = self.keys.pop(i, None)
+        if key is None:
+            return
+        members = self.by_key[key]
+        members.remove(i)
+        if not members:
+            del self.by_key[key], self.sketches[key]
+        if len(members) < 2:
+            self.repeated.discard(key)
+
+
 def order_key(article: Article, key: Key) -> tuple[Any, ...]:
     """Oldest first; equal times by text, then slug: never by file name."""
     return (key[1], key[0], article.slug, article.source)
@@ -230,6 +345,7 @@ class StoryMemo:
         """Each story's article and place, by the ids of its versions."""
         self.digests: dict[int, tuple[bytes, bytes]] = {}
         """Each sketch's hash, by the sketch (an unchanged article keeps its sketch)."""
+        self.texts = TextKeys()
 
     def digest_of(self, sketch: bytes) -> bytes:
         known = self.digests.get(id(sketch))
@@ -244,27 +360,18 @@ class StoryMemo:
         the newest text, the first version's date and slug, the others' URLs as aliases."""
         if not settings.fold:
             return articles, places
-        keys: dict[int, Key] = {}
-        by_key: dict[Key, list[int]] = {}
-        sketches: dict[Key, bytes] = {}
-        digest_of = self.digest_of
-        for i, (article, where) in enumerate(zip(articles, places, strict=True)):
-            if article.sketch and not where.page:
-                key = keys[i] = (digest_of(article.sketch), where.at)
-                if key in by_key:
-                    by_key[key].append(i)
-                else:
-                    by_key[key] = [i]
-                    sketches[key] = article.sketch
+        texts = self.texts
+        texts.update(articles, places, self.digest_of)
+        keys, by_key = texts.keys, texts.by_key
         if len(self.digests) > 2 * len(keys) + 1000:  # forget the sketches of old texts
             live = {id(article.sketch) for article in articles}
             self.digests = {k: v for k, v in self.digests.items() if k in live}
-        self.index.update(sketches, settings.window * 3600.0, settings.similarity)
+        self.index.update(texts.sketches, settings.window * 3600.0, settings.similarity)
         groups = [sorted((i for k in g for i in by_key[k]),
                          key=lambda i: order_key(articles[i], keys[i]))
                   for g in self.index.groups()]
-        groups += [members for members in by_key.values() if len(members) > 1
-                   and not self.index.pairs.get(keys[members[0]])]  # the same text twice
+        groups += [by_key[key] for key in texts.repeated
+                   if not self.index.pairs.get(key)]  # the same text twice
         if not groups:
             self.made = {}
             return articles, places
@@ -288,8 +395,10 @@ class StoryMemo:
             folded_articles[first], folded_places[first] = rep, where
             gone.update(members[1:])
         self.made = made
-        keep = [i for i in range(len(articles)) if i not in gone]
-        return [folded_articles[i] for i in keep], [folded_places[i] for i in keep]
+        keep = bytearray(b"\1") * len(articles)
+        for i in gone:
+            keep[i] = 0
+        return list(compress(folded_articles, keep)), list(compress(folded_places, keep))
 
     @staticmethod
     def fold_one(members: list[Article], places: list[Place],
