@@ -455,25 +455,34 @@ def run_stages(config: Config, options: BuildOptions, state: OutputState, memo: 
         config, inventory, cache, keyed, memo.files, changed, memo.git), cache)
     laps.lap("inputs")
     report = None
+    read: tuple[list[Stamp], str] | None = None
     if keyed and not options.clean:
-        stamp = input_stamp(*build_inputs(config, options, inputs.theme, inventory,
-                                          inputs.loaded.stamp(), memo.git.state))
-        report = unchanged_report(state, stamp, now, laps.started)
+        stamps = inputs.loaded.stamp()
+        read = (stamps, input_stamp(*build_inputs(config, options, inputs.theme, inventory,
+                                                   stamps, memo.git.state)))
+        report = unchanged_report(state, read[1], now, laps.started)
     if report is None:
-        report = make_site(config, options, state, memo, inputs, now, laps)
+        report = make_site(config, options, state, memo, inputs, now, laps, read)
     return report
 
 
 def make_site(config: Config, options: BuildOptions, state: OutputState, memo: Memo,
-              inputs: Inputs, now: dt.datetime, laps: Laps) -> BuildReport:
-    """Parse, model, plan, render, index and commit; then note what the build saw."""
+              inputs: Inputs, now: dt.datetime, laps: Laps,
+              read: tuple[list[Stamp], str] | None = None) -> BuildReport:
+    """Parse, model, plan, render, index and commit; then note what the build saw.
+
+    `read`: the stamps of the files as read and the input stamp made of them, which stands
+    for this build unless parsing found the files otherwise."""
     theme, cache = inputs.theme, inputs.cache
     forget_record(state.record)
     articles, problems, stamps = parse_articles(config, inputs.loaded, cache, options.jobs,
                                                 options.progress, memo.files,
                                                 memo.reader(config))
-    stamp = input_stamp(*build_inputs(config, options, theme, inputs.inventory, stamps,
-                                      memo.git.state))
+    if read is not None and read[0] == stamps:
+        stamp = read[1]
+    else:
+        stamp = input_stamp(*build_inputs(config, options, theme, inputs.inventory, stamps,
+                                          memo.git.state))
     laps.lap("parse")
     articles, pictures, image_problems = memo.images.prepare(
         config, inputs.inventory.assets, articles, options.jobs, options.progress)
