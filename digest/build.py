@@ -253,6 +253,13 @@ def model_site(config: Config, articles: list[Article], inventory: Inventory,
     return site, shape, problems
 
 
+def check_job(state: tuple[bytes, OutputWriter], page: Page) -> tuple[str, list | None]:
+    """A page's fingerprint, and its manifest entry when its file is current (workers)."""
+    salt, writer = state
+    fingerprint = page_fingerprint(salt, page.path, page.template, page.inputs())
+    return fingerprint, writer.current(page.path, fingerprint)
+
+
 def render_job(state: tuple[Renderer, OutputWriter, Views], page: Page) -> Staged:
     """Make one page's view, render and stage it: all three run in the worker processes."""
     renderer, writer, views = state
@@ -285,18 +292,28 @@ def render_pages(config: Config, plan: Plan, theme: Theme, writer: OutputWriter,
                 if len(paths) > 1 else {path: known[path] for path in paths}
             pages = [plan.pages[i] for i in changed]
     todo: list[tuple[Page, str]] = []
+    unknown: list[Page] = []
     for page in pages:
         last_made = known.get(page.path)
-        if last_made is not None and last_made[0] is page and last_made[1] == salt:
-            fingerprint = last_made[2]
-            if trusted and writer.kept(page.path, fingerprint):
-                fingerprints[page.path] = last_made
-                continue
-        else:
-            fingerprint = page_fingerprint(salt, page.path, page.template, page.inputs())
-        fingerprints[page.path] = (page, salt, fingerprint)
+        if last_made is None or last_made[0] is not page or last_made[1] != salt:
+            unknown.append(page)
+            continue
+        fingerprint = last_made[2]
+        if trusted and writer.kept(page.path, fingerprint):
+            fingerprints[page.path] = last_made
+            continue
+        fingerprints[page.path] = last_made
         if not writer.unchanged_since(page.path, fingerprint):
             todo.append((page, fingerprint))
+    # a new process: every page's inputs hashed and its file looked at, in the workers
+    checked = run_parallel(check_job, unknown, options.jobs, setup=lambda: (salt, writer),
+                           minimum=2000)
+    for page, (fingerprint, entry) in zip(unknown, checked, strict=True):
+        fingerprints[page.path] = (page, salt, fingerprint)
+        if entry is None:
+            todo.append((page, fingerprint))
+        else:
+            writer.take(page.path, entry)
     memo.fingerprints = fingerprints
     memo.rendered = (plan.pages, [page.path for page in plan.pages], salt)
     rendered = run_parallel(render_job, [page for page, _ in todo], options.jobs,

@@ -220,18 +220,30 @@ class OutputWriter:
 
         Then the page need not even be rendered.
         """
+        known = self.current(rel, fingerprint)
+        if known is None:
+            return False
+        self.take(rel, known)
+        return True
+
+    def current(self, rel: str, fingerprint: str) -> list | None:
+        """The manifest entry of a file the last build wrote from the same inputs, if it is
+        untouched since. Changes nothing on the writer, so workers can look in parallel."""
         known = self.old.get(rel)
         if self.clean or not known or len(known) < 4 or known[3] != fingerprint:
-            return False
+            return None
         try:  # only looked at, not written: a path the last build wrote needs no check
             stat = os.stat(os.path.join(self.output, rel))
         except OSError:
-            return False
+            return None
         if known[1] != stat.st_size or known[2] != stat.st_mtime_ns:
-            return False
+            return None
+        return known
+
+    def take(self, rel: str, known: list) -> None:
+        """Keep a file as the last build wrote it (its manifest entry, from `current`)."""
         self.new[rel] = known
         self.unchanged += 1
-        return True
 
     def add(self, rel: str, data: bytes, fingerprint: str = "") -> None:
         """Stage one file's bytes, unless the output already has exactly them."""
