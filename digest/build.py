@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import is_not, itemgetter
+from operator import is_not
 from pathlib import Path
 from typing import Any
 
@@ -288,8 +288,7 @@ def render_pages(config: Config, plan: Plan, theme: Theme, writer: OutputWriter,
         for i in reversed(changed):
             del paths[i]
         if writer.keep(paths):
-            fingerprints = dict(zip(paths, itemgetter(*paths)(known), strict=True)) \
-                if len(paths) > 1 else {path: known[path] for path in paths}
+            fingerprints = {path: known[path] for path in paths}
             pages = [plan.pages[i] for i in changed]
     todo: list[tuple[Page, str]] = []
     unknown: list[Page] = []
@@ -298,11 +297,10 @@ def render_pages(config: Config, plan: Plan, theme: Theme, writer: OutputWriter,
         if last_made is None or last_made[0] is not page or last_made[1] != salt:
             unknown.append(page)
             continue
+        fingerprints[page.path] = last_made
         fingerprint = last_made[2]
         if trusted and writer.kept(page.path, fingerprint):
-            fingerprints[page.path] = last_made
             continue
-        fingerprints[page.path] = last_made
         if not writer.unchanged_since(page.path, fingerprint):
             todo.append((page, fingerprint))
     # a new process: every page's inputs hashed and its file looked at, in the workers

@@ -80,8 +80,10 @@ def may_reach(a: frozenset[int], b: frozenset[int], floor: int) -> bool:
     with a chance equal to their Jaccard similarity, so their count in a & b is
     hypergeometric, which varies less than the binomial count estimate_floor assumes. A
     union with fewer hashes than that is always compared."""
+    if floor == 0:
+        return True
     union = a | b
-    if len(union) < ESTIMATE or floor == 0:
+    if len(union) < ESTIMATE:
         return True
     shared = a & b
     if len(shared) < floor:
