@@ -89,6 +89,8 @@ class BuildOptions:
     """Keep the last search index as it is; a later build indexes (digest serve)."""
     sources: bool = False
     """Report the file of each article page (BuildReport.sources), for digest check."""
+    fill_memo: bool = False
+    """Make the site even when the last build's answer stands, to fill the memo (serve)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,11 @@ class Memo:
         """The pages of the last plan, their paths and salt, as render_pages took them."""
         self.manifest: tuple[tuple[int, int], dict[str, list]] | None = None
         """The manifest file as this process last wrote it: its (time, size), its files."""
+
+    @property
+    def filled(self) -> bool:
+        """Whether a build made the site with this memo (not only answered from the record)."""
+        return self.rendered is not None
 
     def reader(self, config: Config) -> ArticleReader:
         """One article reader (and its Markdown converter) while the settings stay."""
@@ -475,7 +482,8 @@ def run_stages(config: Config, options: BuildOptions, state: OutputState, memo: 
         stamps = inputs.loaded.stamp()
         read = (stamps, input_stamp(*build_inputs(config, options, inputs.theme, inventory,
                                                    stamps, memo.git.state)))
-        report = unchanged_report(state, read[1], now, laps.started)
+        if not options.fill_memo:
+            report = unchanged_report(state, read[1], now, laps.started)
     if report is None:
         report = make_site(config, options, state, memo, inputs, now, laps, read)
     return report

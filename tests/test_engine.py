@@ -311,6 +311,40 @@ def test_serve_builds_again_after_a_build_by_another_process(tmp_path: Path) -> 
         assert draft.is_file(), "the preview shows what serve was asked to show"
 
 
+def test_serve_fills_its_memo_when_its_first_build_is_answered_from_the_record(
+        tmp_path: Path) -> None:
+    """A preview started on a site it built before gets the last build's answer, which
+    reads no article; while idle it makes the site once more, writing nothing, so that the
+    first edit rebuilds from memory like every later one."""
+    import gc
+
+    from digest.build import BuildOptions, build
+    from digest.serve.builder import BuildLoop
+
+    root = small_site(tmp_path / "site")
+    options = BuildOptions(index_later=True)  # as serve builds its pages
+    build(load_config(root / "config.yaml"), options)  # the last preview's build
+    before = {rel: (root / "output" / rel).stat().st_mtime_ns for rel in tree(root / "output")}
+    loop = BuildLoop(lambda: load_config(root / "config.yaml"), options)
+    try:
+        report, problems, bug = loop.handle(None, index=False)
+        assert report is not None and not problems and bug is None
+        assert report.stages == {} and not loop.memo.filled, "answered from the record"
+        loop.idle()
+        assert loop.memo.filled
+        assert {rel: (root / "output" / rel).stat().st_mtime_ns
+                for rel in tree(root / "output")} == before, "the site was up to date"
+        time.sleep(0.01)
+        edited = root / "content/sport/c.md"
+        write_site(root, {"content/sport/c.md": article("Neue Brücke",
+                                                        "2025-06-03T12:00:00+02:00", "Neu.")})
+        report, problems, bug = loop.handle({str(edited.absolute())}, index=False)
+        assert report is not None and report.written >= 1 and bug is None
+        assert tree(root / "output") == cold_tree(root, tmp_path)
+    finally:
+        gc.unfreeze()
+
+
 def test_serve_rebuilds_after_content_is_moved_away_and_back(tmp_path: Path) -> None:
     root = small_site(tmp_path / "site")
     with serving(root) as served:

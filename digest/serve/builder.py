@@ -13,11 +13,13 @@ import contextlib
 import dataclasses
 import gc
 import multiprocessing
+import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from .. import __version__
 from ..build import BuildOptions, BuildReport, Memo, build
 from ..config import Config
 from ..errors import DigestError, Problem
@@ -31,8 +33,7 @@ def serve_builds(connection: Connection, load: Callable[[], Config],
                  options: BuildOptions) -> None:
     """The build process: one build per request, until the pipe closes."""
     die_with_parent()
-    memo = Memo()
-    changed: set[str] | None = None  # since the last good build; None: not known
+    loop = BuildLoop(load, options)
     while True:
         try:
             request = connection.recv()
@@ -40,20 +41,39 @@ def serve_builds(connection: Connection, load: Callable[[], Config],
             return
         if request is None:
             return
-        paths, index = request
+        connection.send(loop.handle(*request))
+        loop.idle()
+
+
+class BuildLoop:
+    """What the build process keeps between builds: the memo, and which paths changed."""
+
+    def __init__(self, load: Callable[[], Config], options: BuildOptions) -> None:
+        self.load, self.options = load, options
+        self.memo = Memo()
+        self.changed: set[str] | None = None
+        """The paths changed since the last good build; None: not known."""
+
+    def handle(self, paths: set[str] | None, index: bool) -> Outcome:
+        """One build, told the paths the watcher saw change (None: not known)."""
         if paths is None:
-            changed = None
-        elif changed is not None:
-            changed |= paths
-        outcome = run_one(load, options, memo, changed, index)
-        connection.send(outcome)
-        # Collect now, while the tab reloads, and set what survived aside: the memo holds
-        # millions of objects that a collection in the middle of the next build would scan.
+            self.changed = None
+        elif self.changed is not None:
+            self.changed |= paths
+        outcome = run_one(self.load, self.options, self.memo, self.changed, index)
+        if outcome[0] is not None:
+            self.changed = set()
+        return outcome
+
+    def idle(self) -> None:
+        """While the tab reloads: fill the memo if the build did not, then collect, and set
+        what survived aside: the memo holds millions of objects that a collection in the
+        middle of the next build would scan."""
+        if self.changed is not None and not self.memo.filled:
+            fill_memo(self.load, self.options, self.memo)
         gc.unfreeze()
         gc.collect()
         gc.freeze()
-        if outcome[0] is not None:
-            changed = set()
 
 
 def run_one(load: Callable[[], Config], options: BuildOptions, memo: Memo,
@@ -67,6 +87,22 @@ def run_one(load: Callable[[], Config], options: BuildOptions, memo: Memo,
     except Exception:  # a bug in digest: its traceback goes to the terminal
         return None, (), traceback.format_exc()
     return report, (), None
+
+
+def fill_memo(load: Callable[[], Config], options: BuildOptions, memo: Memo) -> None:
+    """Make the site once more when a build was answered from the last build's record.
+
+    Such an answer reads no article, so the memo stays empty and the first edit would
+    parse and model the whole site. Made now, while the preview is idle, the site is
+    written as it stands (nothing, unless a file changed meanwhile) and the first edit
+    costs what later ones do. Bad input waits for the next build to be reported; a bug
+    in digest is printed with its traceback.
+    """
+    _, _, bug = run_one(load, dataclasses.replace(options, fill_memo=True), memo, None,
+                        index=False)
+    if bug is not None:
+        print(bug.rstrip() + f"\nthis is a bug in digest {__version__}, not in your site; "
+              "please report it with the traceback above", file=sys.stderr, flush=True)
 
 
 class BuildProcess:
