@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.agency.keywords import TopicRules, normalize
-from digest.agency.stories import StoryMemo
+from digest.agency.stories import Buckets, StoryMemo
 from digest.config import load_config
 from digest.errors import DigestError
 from digest.slugs import slugify
@@ -397,3 +397,29 @@ def test_the_similarity_estimate_spares_comparisons_but_never_a_pair_at_the_thre
         elif not similar:
             passed += verdict
     assert passed < 20  # of about 1,000 unrelated pairs
+
+
+def test_the_buckets_hold_what_a_set_per_bucket_would_hold() -> None:
+    """Random adds and discards, single keys and crowded buckets, slots before 1970: what
+    the candidates are gathered from stays what a plain mapping of sets would hold."""
+    rng = random.Random(7)
+    buckets, plain = Buckets(), {}
+    hashes = [0, 1, 2**32 - 1, rng.getrandbits(32)]
+    slots = [-2, -1, 0, 1, 5]
+    keys = [(bytes([i]), float(rng.randrange(-3 * 86400, 6 * 86400))) for i in range(12)]
+    for _ in range(3000):
+        h, slot, key = rng.choice(hashes), rng.choice(slots), rng.choice(keys)
+        members = plain.setdefault((h, slot), set())
+        if rng.random() < 0.6 and key not in members:
+            buckets.add(Buckets.name(h, slot), key)
+            members.add(key)
+        else:
+            buckets.discard(Buckets.name(h, slot), key)
+            members.discard(key)
+        probe = rng.choice(keys)
+        for window in (3600.0, 86400.0):
+            expected = {other for hh in hashes[:3] for near in (slot - 1, slot, slot + 1)
+                        for other in plain.get((hh, near), ())
+                        if abs(other[1] - probe[1]) <= window}
+            assert buckets.gather(probe, hashes[:3], slot, window) == expected
+    assert not any(value == [] for value in buckets.held.values())
