@@ -47,8 +47,9 @@ is computed: a candidate pair whose estimate lies far below the threshold is not
 def sketch(words: list[str]) -> bytes:
     """The sorted, distinct 32-bit hashes of a text's word shingles (its normalized words,
     keywords.words_of); empty when too short."""
-    runs = zip(*(words[i:] for i in range(SHINGLE)), strict=False)  # the last ones fall short
-    hashes = {zlib.crc32(shingle.encode()) for shingle in map(" ".join, runs)}
+    encoded = [word.encode() for word in words]  # a shingle's bytes: its words', joined
+    runs = zip(*(encoded[i:] for i in range(SHINGLE)), strict=False)  # the last fall short
+    hashes = set(map(zlib.crc32, map(b" ".join, runs)))
     if len(hashes) < MIN_SHINGLES:
         return b""
     return array("I", sorted(hashes)).tobytes()
