@@ -7,7 +7,7 @@
 For each size it generates the corpus with ../shared/bench/gen_corpus.py (digest flavor),
 then measures, each in a new process: a cold build (no cache, empty output), a no-op rebuild,
 and a rebuild after editing one article; plus, in one process, the same edit rebuilt the way
-`digest serve` does it (config loaded, told which file changed, build() called again).
+`digest serve` does it (its build loop, told which file changed, warm from its first build).
 bench/reload.py measures the same through a running `digest serve`, save to reload event.
 Peak RSS is the largest resident set of any process of the build (Pagefind's included);
 CPU is the user and system time of the build and its workers, per article.
@@ -82,24 +82,27 @@ def edit_one(site: Path, round_: int, newest: bool = False) -> Path:
 
 
 def in_process_edit(site: Path, repeat: int) -> list[float]:
-    """The serve path: a warm process rebuilds after one article changes."""
+    """The serve path: digest serve's build loop, warm, rebuilds after one article changes."""
     code = f"""
 import sys, time
 from pathlib import Path
-from digest.build import Memo, build
+from digest.build import BuildOptions
 from digest.config import load_config
+from digest.serve.builder import BuildLoop
 site = Path({str(site)!r})
-config = load_config(site / "config.yaml")
-memo = Memo()
-build(config, None, memo)
+loop = BuildLoop(lambda: load_config(site / "config.yaml"), BuildOptions())
+loop.handle(None, index=False)
+loop.idle()  # as between serve's builds: fills the memo if the record answered
 articles = sorted((site / "content").rglob("*.md"))
 target = articles[len(articles) // 3]
 for i in range({repeat}):
     target.write_text(target.read_text(encoding="utf-8") + f"\\nServe {{i}}.\\n", encoding="utf-8")
     started = time.perf_counter()
     # told what changed, as the watcher tells digest serve
-    build(load_config(site / "config.yaml"), None, memo, {{str(target.absolute())}})
+    report, problems, bug = loop.handle({{str(target.absolute())}}, index=False)
+    assert report is not None, (problems, bug)
     print(time.perf_counter() - started)
+    loop.idle()
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
