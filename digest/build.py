@@ -164,6 +164,10 @@ class Memo:
         """Whether a build made the site with this memo (not only answered from the record)."""
         return self.rendered is not None
 
+    def prepare(self) -> None:
+        """Make now what the next build would make first (serve, while the tab reloads)."""
+        self.plans.prepare()
+
     def reader(self, config: Config) -> ArticleReader:
         """One article reader (and its Markdown converter) while the settings stay."""
         key = config.fingerprint()

@@ -332,6 +332,7 @@ def test_serve_fills_its_memo_when_its_first_build_is_answered_from_the_record(
         assert report.stages == {} and not loop.memo.filled, "answered from the record"
         loop.idle()
         assert loop.memo.filled
+        assert loop.memo.plans.by_entry is not None, "the first edit finds its pages at once"
         assert {rel: (root / "output" / rel).stat().st_mtime_ns
                 for rel in tree(root / "output")} == before, "the site was up to date"
         time.sleep(0.01)

@@ -375,6 +375,12 @@ class PlanMemo:
         self.attachments: list[Copy] = []
         """The files beside articles, as the last plan copies them."""
 
+    def prepare(self) -> None:
+        """Index the last plan's pages by entry now, while a long-running process is idle:
+        the first edit would otherwise wait for it (a walk over every page's arguments)."""
+        if self.plan is not None and self.by_entry is None:
+            self.by_entry = pages_by_entry(self.plan.pages)
+
     def plan_pages(self, config: Config, site: Site, shape: object,
                    assets: tuple[Asset, ...], theme_static: dict[str, Path]) -> Plan:
         key = (config.fingerprint(), tuple(theme_static.items()))

@@ -66,11 +66,12 @@ class BuildLoop:
         return outcome
 
     def idle(self) -> None:
-        """While the tab reloads: fill the memo if the build did not, then collect, and set
-        what survived aside: the memo holds millions of objects that a collection in the
-        middle of the next build would scan."""
+        """While the tab reloads: fill the memo if the build did not and make what the next
+        build would make first; then collect, and set what survived aside: the memo holds
+        millions of objects that a collection in the middle of the next build would scan."""
         if self.changed is not None and not self.memo.filled:
             fill_memo(self.load, self.options, self.memo)
+        self.memo.prepare()
         gc.unfreeze()
         gc.collect()
         gc.freeze()
