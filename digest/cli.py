@@ -18,7 +18,7 @@ from .build import BuildOptions, BuildReport, build
 from .commands import github
 from .commit import output_state, recover
 from .config import Config, load_config
-from .errors import DigestError, Problem
+from .errors import DigestError, Problem, bug_notice
 from .terminal import TerminalProgress
 
 
@@ -56,8 +56,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except Exception:
             traceback.print_exc()
-            click.echo(f"this is a bug in digest {__version__}, not in your site; please "
-                       "report it with the traceback above", err=True)
+            click.echo(bug_notice(), err=True)
             sys.exit(70)
 
     return wrapper

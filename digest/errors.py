@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import __version__
+
+
+def bug_notice() -> str:
+    """What follows the traceback of a bug in digest, wherever it is printed."""
+    return (f"this is a bug in digest {__version__}, not in your site; please report it "
+            "with the traceback above")
+
 
 @dataclass(frozen=True)
 class Problem:

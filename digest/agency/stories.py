@@ -169,7 +169,7 @@ class Buckets:
         held, at = self.held.get, key[1]
         for h in bottom:
             for near in (slot - 1, slot, slot + 1):
-                keys = held(near << 32 | h)
+                keys = held(near << 32 | h)  # name(h, near), without a call per bucket
                 if keys is None:
                     continue
                 if type(keys) is not list:

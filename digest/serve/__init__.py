@@ -9,12 +9,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import __version__
 from ..build import BuildOptions, BuildReport
 from ..cache import load_record
 from ..commit import output_state
 from ..config import Config
-from ..errors import DigestError, Problem
+from ..errors import DigestError, Problem, bug_notice
 from .builder import BuildProcess
 from .http import BuildState, PortBusy, PreviewHTTPServer, free_port_after, is_loopback
 from .watch import Watcher
@@ -73,8 +72,7 @@ class PreviewServer:
             self.building = not index
         report, problems, bug = self.builds.build(changes, index)
         if bug is not None:  # a bug in digest must not end the preview
-            self.log(bug.rstrip() + f"\nthis is a bug in digest {__version__}, not in your "
-                     "site; please report it with the traceback above", err=True)
+            self.log(bug.rstrip() + "\n" + bug_notice(), err=True)
             problems = (Problem("digest", 0, 0, "internal error: "
                                 + bug.strip().splitlines()[-1]),)
         for item in problems:

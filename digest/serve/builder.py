@@ -19,10 +19,9 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .. import __version__
 from ..build import BuildOptions, BuildReport, Memo, build
 from ..config import Config
-from ..errors import DigestError, Problem
+from ..errors import DigestError, Problem, bug_notice
 from ..workers import die_with_parent
 
 Outcome = tuple[BuildReport | None, tuple[Problem, ...], str | None]
@@ -102,8 +101,7 @@ def fill_memo(load: Callable[[], Config], options: BuildOptions, memo: Memo) -> 
     _, _, bug = run_one(load, dataclasses.replace(options, fill_memo=True), memo, None,
                         index=False)
     if bug is not None:
-        print(bug.rstrip() + f"\nthis is a bug in digest {__version__}, not in your site; "
-              "please report it with the traceback above", file=sys.stderr, flush=True)
+        print(bug.rstrip() + "\n" + bug_notice(), file=sys.stderr, flush=True)
 
 
 class BuildProcess:
