@@ -18,9 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .bodies import BodyFile, Stored, open_all
 from .config import Config
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +48,11 @@ def parse_settings(config: Config) -> str:
 
 
 class ArticleCache:
-    """Parsed articles keyed by a hash of everything that went into parsing them."""
+    """Parsed articles keyed by a hash of everything that went into parsing them.
+
+    Their bodies lie in a body file beside it (bodies.py); the file's header names the
+    one that new bodies go to.
+    """
 
     def __init__(self, folder: Path, config: Config):
         self.path = folder / "articles.pickle"
@@ -55,6 +60,9 @@ class ArticleCache:
         self.loaded: dict[str, Any] | None = None
         self.new: dict[str, Any] = {}
         self.on_disk: set[str] | None = None
+        self.body_file: BodyFile | None = None
+        self.body_files: list[BodyFile] = []
+        """The body files the entries may name, open while this cache is."""
 
     @property
     def old(self) -> dict[str, Any]:
@@ -63,13 +71,28 @@ class ArticleCache:
             self.loaded = self.load()
         return self.loaded
 
+    def header(self, handle: BinaryIO) -> dict[str, Any] | None:
+        """The file's header when this code and these settings wrote it, with its body file
+        open; else None."""
+        header = pickle.load(handle)
+        if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT or \
+                header.get("salt") != self.salt:
+            return None
+        self.body_files = open_all(self.path.parent)
+        token = header.get("bodies")
+        current = next((f for f in self.body_files if f.token == token), None)
+        if current is None:
+            return None  # its bodies are gone: every entry would need them
+        if self.body_file is None:
+            self.body_file = current
+        return header
+
     def load(self) -> dict[str, Any]:
         """Read the header, then every batch of entries appended since the file was written."""
         entries: dict[str, Any] = {}
         try:
             with self.path.open("rb") as handle:
-                header = pickle.load(handle)
-                if header.get("format") != CACHE_FORMAT or header.get("salt") != self.salt:
+                if self.header(handle) is None:
                     return {}
                 while True:
                     try:
@@ -83,6 +106,21 @@ class ArticleCache:
             return entries  # cut short by a crash: keep what came before; save() rewrites
         self.on_disk = set(entries)
         return entries
+
+    def bodies(self) -> BodyFile:
+        """The body file new bodies go to: the one the file's header names, else a new one.
+        Called before workers are forked, so that they share it."""
+        if self.body_file is None:
+            try:
+                with self.path.open("rb") as handle:
+                    self.header(handle)
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                    ValueError, KeyError, TypeError):
+                pass
+        if self.body_file is None:
+            self.body_file = BodyFile(self.path.parent)
+            self.body_files.append(self.body_file)
+        return self.body_file
 
     def has_entries(self) -> bool:
         """Whether earlier builds may have left entries (the file is not read to tell)."""
@@ -116,8 +154,16 @@ class ArticleCache:
 
         An edit of one article appends one entry instead of rewriting ten thousand, and the
         rewrite keeps only what the last build used, so the file never grows without bound.
+        The body file is made anew when most of it is no longer used, or when another build
+        removed it (this process still reads it through its open descriptor).
         """
         entries = self.new or self.loaded or {}
+        file = self.body_file
+        if file is not None and (not file.linked() or mostly_unused(file, entries)):
+            self.body_file = move_bodies(entries, self.path.parent)
+            self.body_files.append(self.body_file)
+            self.rewrite(entries)
+            return
         if self.on_disk is None or not self.path.exists():
             self.rewrite(entries)
             return
@@ -131,14 +177,59 @@ class ArticleCache:
             self.on_disk.update(added)
 
     def rewrite(self, entries: dict[str, Any]) -> None:
+        """The whole file anew; body files no entry can name any more are removed."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        token = self.bodies().token
         temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         with temporary.open("wb") as handle:
-            pickle.dump({"format": CACHE_FORMAT, "salt": self.salt}, handle,
+            pickle.dump({"format": CACHE_FORMAT, "salt": self.salt, "bodies": token}, handle,
                         protocol=pickle.HIGHEST_PROTOCOL)
             dump_batches(entries, handle)
         os.replace(temporary, self.path)
         self.on_disk = set(entries)
+        named = {body.file.token for body in stored_bodies(entries)} | {token}
+        for path in self.path.parent.glob("bodies-*.bin"):
+            if path.name[len("bodies-"):-len(".bin")] not in named:
+                path.unlink(missing_ok=True)
+
+
+def stored_bodies(entries: dict[str, Any]) -> list[Stored]:
+    """The stored bodies and sketches of the entries' articles, each once."""
+    found: dict[int, Stored] = {}
+    for value in entries.values():
+        if value[0] is not None:
+            for data in (value[0].body_html, value[0].sketch):
+                if isinstance(data, Stored):
+                    found[id(data)] = data
+    return list(found.values())
+
+
+def mostly_unused(file: BodyFile, entries: dict[str, Any]) -> bool:
+    """Whether most of a body file holds bodies that no entry names any more."""
+    used = sum(body.length for body in stored_bodies(entries) if body.file is file)
+    return file.size > 2 * used + 2**20
+
+
+MOVE_CHUNK = 2**22
+
+
+def move_bodies(entries: dict[str, Any], folder: Path) -> BodyFile:
+    """Copy the entries' bodies into a new body file, and point them there."""
+    target = BodyFile(folder)
+    bodies = stored_bodies(entries)
+    chunk: list[bytes] = []
+    at = size = 0
+    for body in bodies:
+        data = body.read()
+        body.file, body.offset = target, at + size
+        chunk.append(data)
+        size += len(data)
+        if size >= MOVE_CHUNK:
+            target.append(b"".join(chunk))
+            at, size, chunk = at + size, 0, []
+    if chunk:
+        target.append(b"".join(chunk))
+    return target
 
 
 BATCH = 2000

@@ -192,7 +192,7 @@ class Commit:
         self.old = state.work / "old"
 
     @classmethod
-    def prepare(cls, state: OutputState, staged: dict[str, Path], removes: list[str]
+    def prepare(cls, state: OutputState, staged: dict[str, str], removes: list[str]
                 ) -> Commit:
         """Look at every target first: a folder where a file must go stops the build here,
         before anything in the output has changed."""
@@ -207,7 +207,7 @@ class Commit:
             except NotADirectoryError:
                 moves.append((rel, str(path), False))  # fails on moving: rolled back then
                 continue
-            if stat.S_ISDIR(mode) and not path.is_dir():
+            if stat.S_ISDIR(mode) and not os.path.isdir(path):
                 raise DigestError(problem(rel, "a folder stands where the site needs a file; "
                                           "remove it from the output folder"))
             moves.append((rel, str(path), True))

@@ -8,7 +8,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -17,6 +17,9 @@ from .config import Config
 from .errors import Problem, problem
 from .markup.pictures import Picture
 from .slugs import slugify
+
+if TYPE_CHECKING:
+    from .bodies import Stored
 
 
 class Notice(NamedTuple):
@@ -41,9 +44,12 @@ NEWS_WINDOW = dt.timedelta(hours=48)
 """How far back the Google News sitemap reaches: Google News ignores older articles."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
-    """One article as read from its file: front matter fields plus the rendered body."""
+    """One article as read from its file: front matter fields plus the rendered body.
+
+    With slots: a site holds every article while it is built, and an instance dict of some
+    forty fields cost 1.6 KB an article, more than its fields' values but the sketch."""
 
     source: str
     """Path for messages, relative to the site folder: content/politik/rubio.md."""
@@ -79,9 +85,13 @@ class Article:
     source_name: str | None = None
     source_url: str | None = None
     lang: str | None = None
-    html: bytes = b""
-    """The body as safe HTML, in UTF-8: a str holding „quotes“ takes two bytes a letter,
-    and a site keeps every body in memory while it is built."""
+    body_html: bytes | Stored = b""
+    """The body as safe HTML in UTF-8 (`html`), or where the body file holds it: a site keeps
+    every article in memory while it is built, but only the pages that show a body read it
+    (bodies.py)."""
+    body_images: tuple[str, ...] = ()
+    """The local images the body shows, by their paths inside content/: what gets a picture
+    (content/images.py), known without reading the body."""
     words: int = 0
     page: bool = False
     """`type: page`: a standalone page (Impressum), in no listing, feed or search."""
@@ -94,8 +104,9 @@ class Article:
     """The place of the body's dateline (Berlin), or as the front matter gives it."""
     topic_words: tuple[tuple[str, int], ...] = ()
     """The keyword rules that chose the topic, with their counts (§10)."""
-    sketch: bytes = b""
-    """The hashes of the body's word shingles, to find other versions of the story."""
+    sketch: bytes | Stored = b""
+    """The hashes of the body's word shingles, to find other versions of the story (kept in
+    the body file, as `body_html` is)."""
     story: Story | None = None
     """The versions of the story this article shows, when it folds several."""
     fingerprint: str = ""
@@ -119,12 +130,18 @@ class Article:
                     *(e.date for e in self.live_entries)), key=lambda d: d.timestamp())
 
     @property
+    def html(self) -> bytes:
+        """The body as safe HTML, in UTF-8."""
+        body = self.body_html
+        return body if isinstance(body, bytes) else body.read()
+
+    @property
     def body(self) -> Markup:
         """The body as markup a template shows without escaping."""
         return Markup(self.html.decode("utf-8"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A topic or tag as articles refer to it."""
 
@@ -133,7 +150,7 @@ class Ref:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """An article placed in the site: its URL, its day in the site timezone, its topics."""
 

@@ -103,7 +103,7 @@ class OutputWriter:
             os.chmod(self.staging, 0o777 & ~umask)  # it becomes the output folder
         self.made: set[str] = set()
         self.new: dict[str, list] = {}
-        self.staged: dict[str, Path] = {}
+        self.staged: dict[str, str] = {}
         self.unchanged = 0
 
     def target(self, rel: str) -> str:
@@ -184,7 +184,7 @@ class OutputWriter:
         if staged.path is None:
             self.unchanged += 1
         else:
-            self.staged[staged.rel] = Path(staged.path)
+            self.staged[staged.rel] = staged.path
 
     def manifest_mark(self) -> tuple[int, int]:
         try:

@@ -26,6 +26,8 @@ from itertools import compress
 from operator import is_not, or_
 from typing import TYPE_CHECKING, Any
 
+from ..bodies import Stored, bytes_of
+
 if TYPE_CHECKING:
     from ..model import Article, Place
 
@@ -55,15 +57,20 @@ def sketch(words: list[str]) -> bytes:
     return array("I", sorted(hashes)).tobytes()
 
 
-def hashes_of(data: bytes) -> array:
+Sketch = bytes | Stored
+"""A sketch, or where the body file keeps it (bodies.py)."""
+
+
+def hashes_of(data: Sketch, count: int | None = None) -> array:
+    """A sketch's hashes, or its `count` smallest (the sketch is sorted)."""
     found = array("I")
-    found.frombytes(data)
+    found.frombytes(bytes_of(data, None if count is None else 4 * count))
     return found
 
 
-def smallest(data: bytes) -> frozenset[int]:
-    """A sketch's ESTIMATE smallest hashes (the sketch is sorted)."""
-    return frozenset(hashes_of(data[:4 * ESTIMATE]))
+def smallest(data: Sketch) -> frozenset[int]:
+    """A sketch's ESTIMATE smallest hashes."""
+    return frozenset(hashes_of(data, ESTIMATE))
 
 
 def estimate_floor(threshold: float) -> int:
@@ -185,7 +192,7 @@ class PairIndex:
 
     def __init__(self) -> None:
         self.settings: tuple[float, float] | None = None
-        self.sketches: dict[Key, bytes] = {}
+        self.sketches: dict[Key, Sketch] = {}
         self.sets: dict[Key, frozenset[int]] = {}
         """Shingle sets, made when a text is first compared with another."""
         self.buckets = Buckets()
@@ -216,7 +223,7 @@ class PairIndex:
         self.__init__()  # type: ignore[misc]
         self.settings, self.pending = snapshot
 
-    def adopt(self, items: dict[Key, bytes]) -> None:
+    def adopt(self, items: dict[Key, Sketch]) -> None:
         """Take in the restored pairs of the texts that are still there."""
         pending, self.pending = self.pending or {}, None
         self.found = None
@@ -232,22 +239,24 @@ class PairIndex:
         for near in (slot - 1, slot, slot + 1):
             for key in self.waiting.pop(near, ()):
                 if key in self.sketches:
-                    for h in hashes_of(self.sketches[key])[:BOTTOM]:
+                    for h in hashes_of(self.sketches[key], BOTTOM):
                         self.buckets.add(Buckets.name(h, near), key)
 
-    def shingles(self, key: Key) -> frozenset[int]:
+    def shingles(self, key: Key, data: bytes | None = None) -> frozenset[int]:
+        """A text's shingle set; `data`: its sketch's bytes, when they were read already."""
         found = self.sets.get(key)
         if found is None:
-            found = self.sets[key] = frozenset(hashes_of(self.sketches[key]))
+            found = self.sets[key] = frozenset(hashes_of(data or self.sketches[key]))
         return found
 
-    def update(self, items: dict[Key, bytes], window: float, threshold: float) -> None:
+    def update(self, items: dict[Key, Sketch], window: float, threshold: float) -> None:
         """Make the index hold exactly `items` (sketches by key); compare only what is new.
 
         New texts are compared oldest first, so a text's shingle set is dropped as soon as
         no later text lies within the window of it: a cold build of a big site holds the
         sets of one window's texts at a time, not of every text (they cost some 40 KB each).
-        The pairs found do not depend on that order.
+        The pairs found do not depend on that order. A sketch is read from the body file
+        once while its text lies within the window of the texts being compared.
         """
         if self.settings != (window, threshold):
             self.__init__()  # type: ignore[misc]
@@ -265,16 +274,18 @@ class PairIndex:
             slot = self.slot(key)
             sketch = self.sketches.pop(key)
             if slot not in self.waiting:  # else it never went into the buckets
-                for h in hashes_of(sketch)[:BOTTOM]:
+                for h in hashes_of(sketch, BOTTOM):
                     self.buckets.discard(Buckets.name(h, slot), key)
             self.sets.pop(key, None)
         made: list[tuple[float, Key]] = []  # a heap of the keys whose sets are made here
         tops: dict[Key, frozenset[int]] = {}  # their `smallest` hashes
+        read: dict[Key, bytes] = {}  # their sketches' bytes
 
         def top(key: Key) -> frozenset[int]:
             found = tops.get(key)
             if found is None:
-                found = tops[key] = smallest(self.sketches[key])
+                data = read[key] = bytes_of(self.sketches[key])
+                found = tops[key] = smallest(data)
                 heapq.heappush(made, (key[1], key))
             return found
 
@@ -284,17 +295,19 @@ class PairIndex:
                 done = heapq.heappop(made)[1]
                 self.sets.pop(done, None)
                 tops.pop(done, None)
+                read.pop(done, None)
             self.sketches[key] = items[key]
-            bottom = hashes_of(items[key])[:BOTTOM]
+            mine = top(key)
+            bottom = hashes_of(read[key], BOTTOM)
             slot = self.slot(key)
             self.near(slot)
             candidates = self.buckets.gather(key, bottom, slot, window)
             links = self.pairs.setdefault(key, {})
-            mine = top(key)
             for other in candidates:
                 if not may_reach(mine, top(other), floor):
                     continue
-                similarity = jaccard(self.shingles(key), self.shingles(other))
+                similarity = jaccard(self.shingles(key, read[key]),
+                                     self.shingles(other, read[other]))
                 if similarity >= threshold:
                     links[other] = similarity
                     self.pairs[other][key] = similarity
@@ -339,12 +352,12 @@ class TextKeys:
         self.keys: dict[int, Key] = {}
         self.by_key: dict[Key, list[int]] = {}
         """The positions of each text, in order."""
-        self.sketches: dict[Key, bytes] = {}
+        self.sketches: dict[Key, Sketch] = {}
         self.repeated: set[Key] = set()
         """The keys of texts that stand at two or more positions."""
 
     def update(self, articles: list[Article], places: list[Place],
-               digest_of: Callable[[bytes], bytes]) -> None:
+               digest_of: Callable[[Sketch], bytes]) -> None:
         """Hold the keys of these articles; a list as long as the last is compared with it
         by identity, position by position, and only the positions that differ change."""
         if len(articles) == len(self.articles):
@@ -360,7 +373,7 @@ class TextKeys:
         self.articles, self.places = articles, places
 
     def add(self, i: int, article: Article, where: Place,
-            digest_of: Callable[[bytes], bytes]) -> None:
+            digest_of: Callable[[Sketch], bytes]) -> None:
         if not article.sketch or where.page:
             return
         key = self.keys[i] = (digest_of(article.sketch), where.at)
@@ -396,14 +409,15 @@ class StoryMemo:
         self.index = PairIndex()
         self.made: dict[tuple[int, ...], tuple[tuple[Article, ...], Any, Article, Place]] = {}
         """Each story's article and place, by the ids of its versions."""
-        self.digests: dict[int, tuple[bytes, bytes]] = {}
+        self.digests: dict[int, tuple[Sketch, bytes]] = {}
         """Each sketch's hash, by the sketch (an unchanged article keeps its sketch)."""
         self.texts = TextKeys()
 
-    def digest_of(self, sketch: bytes) -> bytes:
+    def digest_of(self, sketch: Sketch) -> bytes:
         known = self.digests.get(id(sketch))
         if known is None or known[0] is not sketch:
-            known = self.digests[id(sketch)] = (sketch, hashlib.sha1(sketch).digest()[:12])
+            known = self.digests[id(sketch)] = (sketch,
+                                                hashlib.sha1(bytes_of(sketch)).digest()[:12])
         return known[1]
 
     def fold(self, settings: Any, articles: list[Article], places: list[Place],

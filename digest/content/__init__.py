@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..bodies import BodyFile, bytes_of
 from ..cache import ArticleCache, load_memo, save_memo
 from ..config import Config
 from ..errors import Problem, problem, warning
@@ -336,20 +338,26 @@ class KnownFiles:
         self.salt = loaded.keys.cache.salt
 
 
-def read_job(state: tuple[ArticleReader, Keys], job: ReadJob
+def read_job(state: tuple[ArticleReader, Keys, BodyFile], job: ReadJob
              ) -> tuple[ReadJob | None, Outcome]:
-    """Read an article file again and parse it, in a worker.
+    """Read an article file again and parse it, in a worker; its body and sketch go to the
+    body file.
 
     When the file changed since it was keyed, the new bytes get their own key; when it can
     no longer be read, there is no key to keep the outcome under (None).
     """
-    reader, keys = state
+    reader, keys, bodies = state
     data, mtime, problems = read_source(job.source, reader.config.max_file_size)
     if data is None:
         return None, (None, problems)
     fresh = keys.job(job.source, data, mtime)
-    outcome = parse_job(reader, fresh)
-    return ReadJob(fresh.source, None, fresh.mtime, fresh.siblings, fresh.key), outcome
+    article, problems = parse_job(reader, fresh)
+    if article is not None and (article.body_html or article.sketch):
+        body, sketch = bodies.append(article.html, bytes_of(article.sketch))
+        article = dataclasses.replace(article, body_html=body if body else b"",
+                                      sketch=sketch if sketch else b"")
+    return ReadJob(fresh.source, None, fresh.mtime, fresh.siblings, fresh.key), \
+        (article, problems)
 
 
 Outcome = tuple[Article | None, list[Problem]]
@@ -416,8 +424,9 @@ def parse_articles(config: Config, loaded: Loaded, cache: ArticleCache, jobs: in
             used[job.key] = (hit[0], hit[1], job.mtime)
         else:
             todo.append((index, job))
+    bodies = cache.bodies() if todo else None  # opened here, shared by the workers
     parsed = run_parallel(read_job, [job for _, job in todo], jobs,
-                          setup=lambda: (reader or ArticleReader(config), loaded.keys),
+                          setup=lambda: (reader or ArticleReader(config), loaded.keys, bodies),
                           progress=stage_counter(progress, "reading articles", len(todo)))
     for (index, job), (read, outcome) in zip(todo, parsed, strict=True):
         results[index] = outcome

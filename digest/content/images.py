@@ -23,7 +23,7 @@ from typing import Any
 
 from ..config import Config
 from ..errors import Problem, problem
-from ..markup.pictures import Picture, Variant, body_images, rewrite_body, variant_name
+from ..markup.pictures import Picture, Variant, rewrite_body, variant_name
 from ..model import Article
 from ..workers import Progress, run_parallel, stage_counter
 from . import display_path
@@ -300,15 +300,15 @@ def dressed(article: Article, front: Picture | None, body: dict[str, Picture],
     """An article with its image's Picture, its body's images responsive, and its caption
     and credit defaulting to the image file's."""
     folder = article.rel_path.rpartition("/")[0]
-    html = article.html
+    html = article.body_html
     if body:
-        html = rewrite_body(html.decode("utf-8"), folder, body).encode("utf-8")
+        html = rewrite_body(article.html.decode("utf-8"), folder, body).encode("utf-8")
     caption, credit = article.image_caption, article.image_credit
     if front is not None:
         caption = front.caption if caption is None else caption
         credit = front.credit if credit is None else credit
     fingerprint = hashlib.sha1(f"{article.fingerprint}\0{what!r}".encode()).hexdigest()
-    return dataclasses.replace(article, picture=front, html=html, image_caption=caption,
+    return dataclasses.replace(article, picture=front, body_html=html, image_caption=caption,
                                image_credit=credit, fingerprint=fingerprint)
 
 
@@ -348,9 +348,8 @@ class SiteImages:
             if article.image and "://" not in article.image:
                 front = pictures.get(posixpath.normpath(posixpath.join(folder, article.image)))
             body: dict[str, Picture] = {}
-            if b"<img" in article.html:
-                body = {target: pictures[target] for _, target in
-                        body_images(article.html.decode("utf-8"), folder)
+            if article.body_images:
+                body = {target: pictures[target] for target in article.body_images
                         if target in pictures}
             if front is None and not body:
                 seen[id(article)] = (article, None, article)

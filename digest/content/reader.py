@@ -19,6 +19,7 @@ from ..config.yamltext import YamlSyntaxError, key_position, load_yaml
 from ..errors import Problem, problem, warning
 from ..markup import Markup, shorten, title_from_markdown
 from ..markup.liveblog import TIME, split_entries
+from ..markup.pictures import body_images
 from ..model import Article, LiveEntry
 from ..slugs import slugify
 from .frontmatter import (
@@ -325,7 +326,9 @@ class ArticleReader:
             image_credit=fields.get("image_credit"), featured=fields.get("featured", False),
             source_name=source_name,
             source_url=fields.get("source_url"), lang=fields.get("lang"),
-            html=body_html.encode("utf-8"), words=rendered.words, extra=extra,
+            body_html=body_html.encode("utf-8"), words=rendered.words, extra=extra,
+            body_images=tuple(target for _, target in body_images(
+                body_html, source.rel_path.rpartition("/")[0])) if "<img" in body_html else (),
             page=fields.get("type") == "page", aliases=fields.get("aliases", ()),
             links=links, dateline=dateline, topic_words=topic_words,
             sketch=b"" if fields.get("type") == "page" else sketch(words),

@@ -24,7 +24,7 @@ from .views import Views, Whole
 RELATED_COUNT = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """One file to render: `template` with the view `Views.<maker>(*args)`, at `path`.
 
@@ -236,6 +236,14 @@ def attachment_copies(config: Config, site: Site, assets: tuple[Asset, ...],
         by_folder[entry.article.rel_path.rsplit("/", 1)[0] if "/" in entry.article.rel_path
                   else ""].append(entry)
     copies = []
+    bodies: dict[int, bytes] = {}  # each body read once from the body file
+
+    def body(entry: Entry) -> bytes:
+        found = bodies.get(id(entry))
+        if found is None:
+            found = bodies[id(entry)] = entry.article.html
+        return found
+
     for asset in assets:
         folder, _, name = asset.rel_path.rpartition("/")
         owners = []
@@ -243,8 +251,8 @@ def attachment_copies(config: Config, site: Site, assets: tuple[Asset, ...],
             parent = "/".join(folder.split("/")[:len(folder.split("/")) - level]) if folder else ""
             relative = asset.rel_path[len(parent) + 1:] if parent else asset.rel_path
             users = [e for e in by_folder.get(parent, [])
-                     if e.article.image == relative or relative.encode() in e.article.html
-                     or quote(relative).encode() in e.article.html
+                     if e.article.image == relative or relative.encode() in body(e)
+                     or quote(relative).encode() in body(e)
                      or len(by_folder[parent]) == 1]
             owners += [(e, relative) for e in users]
             if owners or not folder:
