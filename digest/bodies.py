@@ -135,12 +135,21 @@ def stored_body(token: str, offset: int, length: int) -> Stored:
     return Stored(file, offset, length)
 
 
+def body_paths(folder: Path) -> list[Path]:
+    """The body files in a cache folder."""
+    return sorted(folder.glob(f"{PREFIX}*{SUFFIX}"))
+
+
+def token_of(path: Path) -> str:
+    return path.name[len(PREFIX):-len(SUFFIX)]
+
+
 def open_all(folder: Path) -> list[BodyFile]:
     """Every body file in the cache folder, open (a cache names one; an entry appended by
     another process may name its own)."""
     files = []
-    for path in sorted(folder.glob(f"{PREFIX}*{SUFFIX}")):
-        token = path.name[len(PREFIX):-len(SUFFIX)]
+    for path in body_paths(folder):
+        token = token_of(path)
         known = OPEN.get(token)
         if known is not None and known.path.parent == folder:
             known.size = os.fstat(known.fd).st_size

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .bodies import BodyFile, Stored, open_all
+from .bodies import BodyFile, Stored, body_paths, open_all, token_of
 from .config import Config
 
 CACHE_FORMAT = 3
@@ -188,8 +188,8 @@ class ArticleCache:
         os.replace(temporary, self.path)
         self.on_disk = set(entries)
         named = {body.file.token for body in stored_bodies(entries)} | {token}
-        for path in self.path.parent.glob("bodies-*.bin"):
-            if path.name[len("bodies-"):-len(".bin")] not in named:
+        for path in body_paths(self.path.parent):
+            if token_of(path) not in named:
                 path.unlink(missing_ok=True)
 
 
