@@ -4,22 +4,28 @@ Every build still plans the whole site (that is what makes stale pages impossibl
 only saves the expensive part, turning Markdown into HTML, for files whose bytes, folder and
 parse settings are unchanged. The key includes a hash of digest's own code, so a new version
 never reuses an old result.
+
+Article bodies and sketches lie in a body file beside it (BodyFile): a build holds every
+article in memory, and those were most of it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
 import pickle
+import secrets
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .bodies import BodyFile, Stored, body_paths, open_all, token_of
 from .config import Config
+from .errors import DigestError, problem
 
 CACHE_FORMAT = 3
 
@@ -47,10 +53,160 @@ def parse_settings(config: Config) -> str:
                   for slug, info in config.topics.items()]))
 
 
+PREFIX = "bodies-"
+SUFFIX = ".bin"
+
+OPEN: weakref.WeakValueDictionary[str, BodyFile] = weakref.WeakValueDictionary()
+"""The body files this process has open, by token: unpickling a place finds its file here."""
+
+
+class BodyFile:
+    """One file of bodies that any build of the site may append to, under a lock.
+
+    The worker that parses an article appends its body and its sketch here, and the article
+    keeps their places (Stored): only the pages that show a body, and the story index, read
+    them back, one `pread` each. Files are named by a random token, never by a path, so a
+    moved site, or one restored from a CI cache, reads its bodies where they now are.
+
+    The file stays open while anything refers to it: a file another process replaced or
+    removed is still read through the open descriptor, so a preview never loses a body.
+    Forked workers share the descriptor; `pread`/`pwrite` do not move a shared offset.
+    """
+
+    def __init__(self, folder: Path, token: str | None = None) -> None:
+        self.token = token or secrets.token_hex(8)
+        self.path = folder / f"{PREFIX}{self.token}{SUFFIX}"
+        if token is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        else:
+            self.fd = os.open(self.path, os.O_RDWR)  # FileNotFoundError: the caller's to say
+        self.size = os.fstat(self.fd).st_size
+        """The file's size when opened: a place beyond it was never written (a build was
+        killed before its bodies reached the disk)."""
+        OPEN[self.token] = self
+
+    def __del__(self) -> None:
+        fd = getattr(self, "fd", None)
+        if fd is not None:
+            os.close(fd)
+
+    def append(self, *parts: bytes) -> list[Stored]:
+        """Write the parts at the end of the file, one after the other; where each lies."""
+        data = b"".join(parts)
+        fcntl.lockf(self.fd, fcntl.LOCK_EX)  # a process's lock: forked workers share the fd
+        try:
+            offset = os.fstat(self.fd).st_size
+            written = os.pwrite(self.fd, data, offset)
+            while written < len(data):  # a short write: the rest goes after it
+                written += os.pwrite(self.fd, data[written:], offset + written)
+        except OSError as exc:  # a full disk, a size limit: nothing names the bytes written
+            raise DigestError(problem(self.path, f"cannot write the cache: {exc.strerror}")
+                              ) from None
+        finally:
+            fcntl.lockf(self.fd, fcntl.LOCK_UN)
+        self.size = max(self.size, offset + len(data))
+        places = []
+        for part in parts:
+            places.append(Stored(self, offset, len(part)))
+            offset += len(part)
+        return places
+
+    def read(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.fd, length, offset)
+        if len(data) != length:
+            raise OSError(f"{self.path}: a body ends early at {offset + len(data)}")
+        return data
+
+    def linked(self) -> bool:
+        """Whether the file is still in the cache folder (not removed by another build)."""
+        return os.fstat(self.fd).st_nlink > 0
+
+
+class Stored:
+    """Where a body (or a sketch) lies in a body file. Mutable, so that moving the live
+    bodies into a new file updates every article that holds one, without new articles."""
+
+    __slots__ = ("file", "offset", "length")
+
+    def __init__(self, file: BodyFile, offset: int, length: int) -> None:
+        self.file = file
+        self.offset = offset
+        self.length = length
+
+    def read(self, limit: int | None = None) -> bytes:
+        """The bytes, or their first `limit`."""
+        length = self.length if limit is None else min(limit, self.length)
+        return self.file.read(self.offset, length)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __reduce__(self) -> tuple[object, tuple[str, int, int]]:
+        return stored_body, (self.file.token, self.offset, self.length)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Stored) and other.file is self.file and \
+            other.offset == self.offset and other.length == self.length
+
+    def __hash__(self) -> int:
+        return hash((self.file.token, self.offset, self.length))
+
+    def __repr__(self) -> str:
+        return f"Stored({self.file.token}, {self.offset}, {self.length})"
+
+
+def stored_body(token: str, offset: int, length: int) -> Stored:
+    """A place as unpickled: its file must be open here and long enough (else the cache
+    entry that holds it is not used: ArticleCache.load stops at the error)."""
+    file = OPEN.get(token)
+    if file is None:
+        raise KeyError(f"body file {token} is not open")
+    if offset + length > file.size:  # a worker may have appended since
+        file.size = os.fstat(file.fd).st_size
+        if offset + length > file.size:
+            raise ValueError(f"body file {token} ends before {offset + length}")
+    return Stored(file, offset, length)
+
+
+def body_paths(folder: Path) -> list[Path]:
+    """The body files in a cache folder."""
+    return sorted(folder.glob(f"{PREFIX}*{SUFFIX}"))
+
+
+def token_of(path: Path) -> str:
+    return path.name[len(PREFIX):-len(SUFFIX)]
+
+
+def open_all(folder: Path) -> list[BodyFile]:
+    """Every body file in the cache folder, open (a cache names one; an entry appended by
+    another process may name its own)."""
+    files = []
+    for path in body_paths(folder):
+        token = token_of(path)
+        known = OPEN.get(token)
+        if known is not None and known.path.parent == folder:
+            known.size = os.fstat(known.fd).st_size
+            files.append(known)
+            continue
+        try:
+            files.append(BodyFile(folder, token))
+        except OSError:
+            continue  # removed meanwhile: its entries are not used
+    return files
+
+
+def bytes_of(data: bytes | Stored, limit: int | None = None) -> bytes:
+    """The bytes themselves, or their first `limit`, wherever they are kept."""
+    if isinstance(data, bytes):
+        return data if limit is None else data[:limit]
+    return data.read(limit)
+
+
 class ArticleCache:
     """Parsed articles keyed by a hash of everything that went into parsing them.
 
-    Their bodies lie in a body file beside it (bodies.py); the file's header names the
+    Their bodies lie in a body file beside it (cache.py, BodyFile); the file's header names the
     one that new bodies go to.
     """
 

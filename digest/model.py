@@ -19,7 +19,7 @@ from .markup.pictures import Picture
 from .slugs import slugify
 
 if TYPE_CHECKING:
-    from .bodies import Stored
+    from .cache import Stored
 
 
 class Notice(NamedTuple):
@@ -88,7 +88,7 @@ class Article:
     body_html: bytes | Stored = b""
     """The body as safe HTML in UTF-8 (`html`), or where the body file holds it: a site keeps
     every article in memory while it is built, but only the pages that show a body read it
-    (bodies.py)."""
+    (cache.py, BodyFile)."""
     body_images: tuple[str, ...] = ()
     """The local images the body shows, by their paths inside content/: what gets a picture
     (content/images.py), known without reading the body."""

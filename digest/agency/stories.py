@@ -26,7 +26,7 @@ from itertools import compress
 from operator import is_not, or_
 from typing import TYPE_CHECKING, Any
 
-from ..bodies import Stored, bytes_of
+from ..cache import Stored, bytes_of
 
 if TYPE_CHECKING:
     from ..model import Article, Place
@@ -58,7 +58,7 @@ def sketch(words: list[str]) -> bytes:
 
 
 Sketch = bytes | Stored
-"""A sketch, or where the body file keeps it (bodies.py)."""
+"""A sketch, or where the body file keeps it (cache.py, BodyFile)."""
 
 
 def hashes_of(data: Sketch, count: int | None = None) -> array:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..bodies import BodyFile, bytes_of
-from ..cache import ArticleCache, load_memo, save_memo
+from ..cache import ArticleCache, BodyFile, bytes_of, load_memo, save_memo
 from ..config import Config
 from ..errors import Problem, problem, warning
 from ..model import Article
